@@ -1,0 +1,127 @@
+"""The job graph: the jobs a target needs, as a networkx DiGraph (DESIGN.md 5.2).
+
+This graph is the rule-derived truth every plan is checked against, so its node and
+edge attributes are a contract (see :func:`build_job_graph`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from ..cascade import Task, Workflow
+from .jobs import Deriver, Draft
+
+
+@dataclass
+class Derivation:
+    """The result of deriving a cascade for targets over a pile of files."""
+
+    workflow: str
+    targets: list[str]
+    graph: nx.DiGraph
+    unclassified: list[str] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    incomplete: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def jobs(self) -> list[Any]:
+        return [self.graph.nodes[n]["job"] for n in self.graph.graph["order"]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workflow": self.workflow,
+            "targets": self.targets,
+            "jobs": [job.to_dict() for job in self.jobs],
+            "unclassified": self.unclassified,
+            "errors": self.errors,
+            "incomplete": self.incomplete,
+        }
+
+
+def select_drafts(deriver: Deriver, targets: Sequence[Task]) -> tuple[list[Draft], set[str]]:
+    """Every draft of the target tasks, plus everything they read, transitively."""
+    selected: dict[str, Draft] = {}
+    target_ids: set[str] = set()
+    stack: list[Draft] = []
+    for task in targets:
+        for draft in deriver.drafts(task):
+            target_ids.add(draft.job.id)
+            stack.append(draft)
+    while stack:
+        draft = stack.pop()
+        if draft.job.id in selected:
+            continue
+        selected[draft.job.id] = draft
+        stack.extend(draft.parents.values())
+    return list(selected.values()), target_ids
+
+
+def build_job_graph(
+    workflow: Workflow, drafts: Sequence[Draft], target_ids: set[str]
+) -> nx.DiGraph:
+    """Nodes carry ``task, recipe, complete, target, skippable, slots, features, job``;
+    edges carry ``slot`` and ``passthrough`` (see the module docstring)."""
+    graph = nx.DiGraph()
+    task_rank = {name: n for n, name in enumerate(workflow.tasks)}
+    for draft in drafts:
+        job = draft.job
+        job.target = job.id in target_ids
+        job.features = _features(draft)
+        graph.add_node(
+            job.id,
+            task=job.task,
+            recipe=job.recipe,
+            complete=job.complete,
+            target=job.target,
+            skippable=job.skippable,
+            slots=draft.slots,
+            features=job.features,
+            job=job,
+        )
+    for draft in drafts:
+        for item in draft.job.inputs:
+            if item.job and item.job in graph and not graph.has_edge(item.job, draft.job.id):
+                parent = graph.nodes[item.job]
+                graph.add_edge(
+                    item.job,
+                    draft.job.id,
+                    slot=item.slot,
+                    passthrough=bool(parent["skippable"]) and item.slot == "main",
+                )
+    order = list(
+        nx.lexicographical_topological_sort(
+            graph,
+            key=lambda n: (
+                task_rank.get(graph.nodes[n]["task"], 0),
+                _sort_time(graph.nodes[n]["job"]),
+                n,
+            ),
+        )
+    )
+    depth: dict[str, int] = {}
+    for node in order:
+        depth[node] = max((depth[p] + 1 for p in graph.predecessors(node)), default=0)
+        graph.nodes[node]["features"]["depth"] = depth[node]
+    graph.graph["order"] = order
+    graph.graph["workflow"] = workflow.name
+    return graph
+
+
+def _features(draft: Draft) -> dict[str, Any]:
+    """What is known before the job runs: setup keywords, input counts and sizes."""
+    job = draft.job
+    sizes = [getattr(f, "size", 0) or 0 for f in draft.main_frames]
+    features: dict[str, Any] = {"task": job.task, "level": job.level}
+    features.update(job.setup)
+    features["n_inputs"] = len(job.inputs)
+    features["n_main"] = len(draft.main_frames) or len(draft.main_parents)
+    features["input_bytes"] = int(sum(sizes))
+    return features
+
+
+def _sort_time(job: Any) -> str:
+    return job.night or ""

@@ -1,0 +1,110 @@
+"""One derivation request end to end: load, scan, classify, derive (no recipe runs)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..cascade import Workflow
+from .classify import Classification, classify
+from .graph import Derivation, build_job_graph, select_drafts
+from .jobs import RAW_PER_QUALITY_LEVEL, Deriver
+
+
+def load(workflow: Workflow | str | os.PathLike) -> Workflow:
+    if isinstance(workflow, Workflow):
+        return workflow
+    from ..cascade.loader import load_workflow
+
+    return load_workflow(workflow)
+
+
+def parameter_set(
+    workflow: Workflow, name: str | None, overrides: Mapping[str, Any] | None
+) -> Any:
+    from ..cascade.parameters import ParameterSets
+
+    sets = workflow.parameters if workflow.parameters is not None else ParameterSets.empty()
+    chosen = sets.select(name)
+    return chosen.with_overrides(overrides) if overrides else chosen
+
+
+def derive(
+    workflow: Workflow,
+    headers: Sequence[Any],
+    *,
+    tasks: Sequence[str] = (),
+    meta_targets: Sequence[str] = (),
+    workflow_parameters: Mapping[str, Any] | None = None,
+    parameter_set_name: str | None = None,
+    association_preference: str = RAW_PER_QUALITY_LEVEL,
+    scan_errors: Sequence[Any] = (),
+    classification: Classification | None = None,
+) -> Derivation:
+    """Derive the job graph for targets; without targets, ``science`` as in EDPS."""
+    if not tasks and not meta_targets:
+        meta_targets = ("science",)
+    targets = workflow.resolve_targets(tasks, meta_targets)
+    params = parameter_set(workflow, parameter_set_name, workflow_parameters)
+    classification = classification or classify(headers, workflow)
+    deriver = Deriver(workflow, classification, params, association_preference)
+    drafts, target_ids = select_drafts(deriver, targets)
+    graph = build_job_graph(workflow, drafts, target_ids)
+    errors = [{"file": e.file, "error": e.error} for e in scan_errors]
+    errors += [
+        {"file": dup, "error": f"duplicate of {first} (identical header); ignored"}
+        for dup, first in classification.duplicates
+    ]
+    needed = _needed_tasks(workflow, [t.name for t in targets])
+    incomplete = [
+        {"task": s.task, "job": None, "file": s.file, "missing": s.missing}
+        for s in deriver.small_groups
+        if s.task in needed
+    ]
+    incomplete += [
+        {"task": job.task, "job": job.id, "file": _trigger_file(job), "missing": job.missing}
+        for job in (graph.nodes[n]["job"] for n in graph.graph["order"])
+        if not job.complete
+    ]
+    return Derivation(
+        workflow=workflow.name,
+        targets=[t.name for t in targets],
+        graph=graph,
+        unclassified=sorted(classification.unclassified),
+        errors=sorted(errors, key=lambda e: (e["file"], e["error"])),
+        incomplete=incomplete,
+    )
+
+
+def derive_request(
+    workflow: Workflow | str | os.PathLike,
+    inputs: Sequence[str | os.PathLike],
+    *,
+    workdir: str | os.PathLike | None = None,
+    progress: bool = False,
+    **options: Any,
+) -> Derivation:
+    """Load the cascade, scan the inputs (through the header index) and derive."""
+    from ..headers import scan
+
+    loaded = load(workflow)
+    scanned = scan(inputs, workdir, progress=progress)
+    return derive(loaded, scanned.headers, scan_errors=scanned.errors, **options)
+
+
+def _needed_tasks(workflow: Workflow, targets: Sequence[str]) -> set[str]:
+    import networkx as nx
+
+    graph = workflow.task_graph()
+    needed = set(targets)
+    for name in targets:
+        needed |= nx.ancestors(graph, name)
+    return needed
+
+
+def _trigger_file(job: Any) -> str | None:
+    for item in job.inputs:
+        if item.slot == "main" and item.file:
+            return item.file
+    return None

@@ -1,0 +1,25 @@
+"""Plans, the guard that checks them, and the sequencers that propose them."""
+
+from radps_seq.plan.base import BaseSequencer, NotFittedError, PlanContext, Sequencer
+from radps_seq.plan.guard import Violation, check, repair
+from radps_seq.plan.plan import Plan, PlanError
+from radps_seq.plan.sequencers import (
+    available_sequencers,
+    get_sequencer,
+    register_sequencer,
+)
+
+__all__ = [
+    "BaseSequencer",
+    "NotFittedError",
+    "Plan",
+    "PlanContext",
+    "PlanError",
+    "Sequencer",
+    "Violation",
+    "available_sequencers",
+    "check",
+    "get_sequencer",
+    "register_sequencer",
+    "repair",
+]
