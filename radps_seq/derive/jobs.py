@@ -225,7 +225,7 @@ class Deriver:
             if alternatives.min_ret > 0 and any(
                 self._wanted(i, params, draft.task) for i in alternatives.inputs
             ):
-                names = " or ".join(i.label for i in alternatives.inputs)
+                names = " or ".join(i.source.name for i in alternatives.inputs)
                 draft.missing.append(f"{label} (none of the alternatives matched: {names})")
             draft.slots[label] = {"min_ret": alternatives.min_ret, "files": 0}
             return
