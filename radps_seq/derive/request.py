@@ -85,12 +85,26 @@ def derive_request(
     progress: bool = False,
     **options: Any,
 ) -> Derivation:
-    """Load the cascade, scan the inputs (through the header index) and derive."""
+    """Load the cascade, scan the inputs (through the header index) and derive.
+
+    With a work directory, an identical request over unchanged files reuses the
+    previous derivation (see :mod:`radps_seq.derive.cache`).
+    """
     from ..headers import scan
+    from . import cache
 
     loaded = load(workflow)
     scanned = scan(inputs, workdir, progress=progress)
-    return derive(loaded, scanned.headers, scan_errors=scanned.errors, **options)
+    key = None
+    if workdir is not None and loaded.origin:
+        key = cache.derivation_key(loaded.origin, scanned.headers, scanned.errors, options)
+        cached = cache.load_cached(workdir, key)
+        if cached is not None:
+            return cached
+    derivation = derive(loaded, scanned.headers, scan_errors=scanned.errors, **options)
+    if key is not None:
+        cache.store(workdir, key, derivation)
+    return derivation
 
 
 def _needed_tasks(workflow: Workflow, targets: Sequence[str]) -> set[str]:
