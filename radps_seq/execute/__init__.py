@@ -1,0 +1,36 @@
+"""Executing job graphs: local and Dask executors, cache keys, the product store,
+recipe calls, dry runs.
+
+The public entry points are :func:`execute` (run a reduction), :func:`dry_run` (say
+what would run or be reused, and why) and :func:`run_job_folder` (re-run one job from
+its folder, what each job's ``command.sh`` does).
+"""
+
+from .dry_run import dry_run
+from .engine import EXECUTORS, execute
+from .folder import run_job_folder
+from .result import (
+    CACHED,
+    FAILED,
+    INCOMPLETE,
+    SKIPPED,
+    SUCCEEDED,
+    Decision,
+    JobOutcome,
+    ReductionResult,
+)
+
+__all__ = [
+    "CACHED",
+    "EXECUTORS",
+    "FAILED",
+    "INCOMPLETE",
+    "SKIPPED",
+    "SUCCEEDED",
+    "Decision",
+    "JobOutcome",
+    "ReductionResult",
+    "dry_run",
+    "execute",
+    "run_job_folder",
+]

@@ -1,0 +1,105 @@
+"""The product store: EDPS-style job folders, written atomically, locked per job.
+
+``W/products/<task>/<job id>/`` holds the job's ``input.sof``, ``parameters.json``,
+``job.json``, ``command.sh``, ``job.log``, its products and, written last,
+``manifest.json``. A job is computed in a temporary sibling folder (same filesystem)
+and moved into place with ``os.rename``, so a killed run leaves either the old result,
+the new one, or none — never half of one. ``W/locks/<job id>.lock`` (``fcntl.flock``)
+keeps two runs on the same work directory from computing the same job at once; the
+kernel drops the lock when its holder dies, even on ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+PRODUCTS = "products"
+LOCKS = "locks"
+_TMP = ".tmp-"
+_TRASH = ".trash-"
+
+
+class ProductStore:
+    def __init__(self, workdir: str | os.PathLike) -> None:
+        self.workdir = Path(workdir).resolve()
+        self.products = self.workdir / PRODUCTS
+        self.locks = self.workdir / LOCKS
+        self._made: set[Path] = set()
+
+    def folder(self, task: str, job_id: str) -> Path:
+        return self.products / task / job_id
+
+    def failed_log(self, task: str, job_id: str) -> Path:
+        """Where the log of a job's last failed attempt is kept (no products are)."""
+        return self.products / task / f"{job_id}.failed.log"
+
+    def _ensure(self, path: Path) -> None:
+        if path not in self._made:
+            path.mkdir(parents=True, exist_ok=True)
+            self._made.add(path)
+
+    def new_tmp(self, task: str, job_id: str) -> Path:
+        """A fresh, empty folder next to the job's final folder."""
+        parent = self.products / task
+        self._ensure(parent)
+        tmp = parent / f".{job_id}{_TMP}{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        return tmp
+
+    def clean_stale(self, task: str, job_id: str) -> None:
+        """Remove temporary folders a killed run left for this job (call under its lock)."""
+        parent = self.products / task
+        prefixes = (f".{job_id}{_TMP}", f".{job_id}{_TRASH}")
+        with contextlib.suppress(FileNotFoundError):
+            for entry in os.scandir(parent):
+                if entry.name.startswith(prefixes):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+
+    def publish(self, tmp: Path, task: str, job_id: str) -> Path:
+        """Move a completed temporary folder into place, replacing an older result."""
+        final = self.folder(task, job_id)
+        try:
+            os.rename(tmp, final)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            trash = final.with_name(f".{job_id}{_TRASH}{uuid.uuid4().hex[:8]}")
+            os.rename(final, trash)
+            os.rename(tmp, final)
+            shutil.rmtree(trash, ignore_errors=True)
+        return final
+
+    def discard(self, tmp: Path, task: str, job_id: str) -> Path | None:
+        """Drop a failed attempt's folder, keeping only its log; returns the log's path."""
+        log = tmp / "job.log"
+        kept = None
+        if log.is_file():
+            kept = self.failed_log(task, job_id)
+            with contextlib.suppress(OSError):
+                os.replace(log, kept)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return kept if kept is not None and kept.is_file() else None
+
+    @contextlib.contextmanager
+    def lock(self, job_id: str) -> Iterator[bool]:
+        """Hold the job's lock; yields True when another run held it first (so the
+        caller should look again for the result that run may have produced)."""
+        self._ensure(self.locks)
+        fd = os.open(self.locks / f"{job_id}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            waited = False
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                waited = True
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield waited
+        finally:
+            os.close(fd)

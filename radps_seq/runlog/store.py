@@ -1,0 +1,213 @@
+"""The run-log store: the schema behind a SQLAlchemy URL, SQLite in the work directory
+by default (``W/runlog.sqlite``), any other database (PostgreSQL, ...) by URL.
+
+Writes come in batches (``add_runs``, ``set_states`` take many rows at once) because the
+executor's overhead target is below a millisecond per job; one transaction per batch
+keeps a 1,000-job dummy run from turning into 1,000 commits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import create_engine, delete, event, insert, select, update
+from sqlalchemy.engine import Engine
+
+from radps_seq.errors import RadpsError
+
+from .schema import job_runs, job_states, metadata, reductions
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: File name of the run log inside a work directory.
+RUNLOG_FILE = "runlog.sqlite"
+
+
+class RunLogError(RadpsError):
+    """A run log that cannot be opened or read."""
+
+
+def runlog_url(url_or_workdir: str | os.PathLike) -> str:
+    """A SQLAlchemy URL: given as is (``scheme://...``), or the work directory's SQLite file."""
+    text = os.fspath(url_or_workdir)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).resolve() / RUNLOG_FILE}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets a second run (or a reader such as `radps-seq runs`) work while a run
+    # writes; NORMAL synchronous is durable across process kills, only not power loss.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def open_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for ``url``; SQLite files get WAL mode and a generous lock timeout."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not create and not path.is_file():
+            raise RunLogError(
+                f"no run log at {path} (run a reduction in that work directory first)"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        try:
+            engine = create_engine(url)
+        except Exception as exc:  # bad scheme, missing driver: name the URL
+            raise RunLogError(f"cannot open run log {url!r}: {exc}") from exc
+    return engine
+
+
+def dumps(value: Any) -> str | None:
+    """JSON text of a structured field (keys sorted so equal values compare equal)."""
+    return None if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
+class RunLog:
+    """One run-log database: reductions, job execution attempts and job states."""
+
+    def __init__(self, url_or_workdir: str | os.PathLike, *, create: bool = True) -> None:
+        self.url = runlog_url(url_or_workdir)
+        self.engine = open_engine(self.url, create=create)
+        if create:
+            metadata.create_all(self.engine)
+
+    # -- reductions -----------------------------------------------------------------
+    def start_reduction(
+        self,
+        reduction_id: str,
+        *,
+        workflow: str | None,
+        targets: Sequence[str],
+        inputs: Sequence[str],
+        planner: str,
+        plan: Mapping[str, Any],
+        refused: Sequence[str] = (),
+        executor: str = "local",
+        workers: int = 1,
+        workdir: str | None = None,
+    ) -> None:
+        now = time.time()
+        record = {
+            "workflow": workflow,
+            "targets": dumps(list(targets)),
+            "inputs": dumps(list(inputs)),
+            "planner": planner,
+            "executor": executor,
+            "workers": int(workers),
+            "workdir": workdir,
+            "status": "running",
+            "started_ts": now,
+            "finished_ts": None,
+            "summary": None,
+            "plan": dumps(dict(plan)),
+            "refused": dumps(list(refused)),
+        }
+        with self.engine.begin() as conn:
+            found = conn.execute(
+                select(reductions.c.id).where(reductions.c.id == reduction_id)
+            ).first()
+            if found:
+                conn.execute(
+                    update(reductions).where(reductions.c.id == reduction_id).values(**record)
+                )
+            else:
+                conn.execute(insert(reductions).values(id=reduction_id, created_ts=now, **record))
+
+    def finish_reduction(self, reduction_id: str, status: str, summary: Mapping[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(reductions)
+                .where(reductions.c.id == reduction_id)
+                .values(status=status, finished_ts=time.time(), summary=dumps(dict(summary)))
+            )
+
+    def reduction(self, reduction_id: str) -> dict[str, Any] | None:
+        """The reduction record with its JSON fields decoded, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(reductions).where(reductions.c.id == reduction_id)).first()
+        if row is None:
+            return None
+        record = dict(row._mapping)
+        for name in ("targets", "inputs", "summary", "plan", "refused"):
+            if record[name] is not None:
+                record[name] = json.loads(record[name])
+        return record
+
+    # -- job attempts and states --------------------------------------------------------
+    def add_runs(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Insert job-run rows (see :func:`radps_seq.runlog.rows.job_run_row`) in one batch."""
+        rows = list(rows)
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(insert(job_runs), rows)
+
+    def set_states(self, reduction_id: str, states: Mapping[str, tuple[str, str]]) -> None:
+        """Record ``{job_id: (task, state)}``, replacing earlier states of those jobs."""
+        if not states:
+            return
+        now = time.time()
+        ids = list(states)
+        with self.engine.begin() as conn:
+            for start in range(0, len(ids), 500):  # stay below bound-parameter limits
+                chunk = ids[start : start + 500]
+                conn.execute(
+                    delete(job_states).where(
+                        job_states.c.reduction_id == reduction_id, job_states.c.job_id.in_(chunk)
+                    )
+                )
+            conn.execute(
+                insert(job_states),
+                [
+                    {
+                        "reduction_id": reduction_id,
+                        "job_id": job,
+                        "task": task,
+                        "state": state,
+                        "updated_ts": now,
+                    }
+                    for job, (task, state) in states.items()
+                ],
+            )
+
+    def job_states(self, reduction_id: str) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(job_states.c.job_id, job_states.c.state).where(
+                    job_states.c.reduction_id == reduction_id
+                )
+            )
+            return {job: state for job, state in rows}
+
+    def runs(self, reduction_id: str | None = None) -> pd.DataFrame:
+        """Job-run rows (JSON fields as text) as a DataFrame, in insertion order."""
+        import pandas as pd
+
+        from .schema import RUN_COLUMNS
+
+        query = select(*(job_runs.c[name] for name in RUN_COLUMNS)).order_by(job_runs.c.id)
+        if reduction_id is not None:
+            query = query.where(job_runs.c.reduction_id == reduction_id)
+        with self.engine.connect() as conn:
+            result = conn.execute(query)
+            return pd.DataFrame(result.fetchall(), columns=list(RUN_COLUMNS))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> RunLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

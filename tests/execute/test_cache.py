@@ -1,0 +1,140 @@
+"""Smart re-runs: cache keys, reasons, corrupted products, forcing, dry runs."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from radps_seq.execute import dry_run, execute
+from radps_seq.runlog import load_runs
+
+from .helpers import Cascade, bfs, imaging
+
+
+def statuses(result):
+    return {job.id: job.status for job in result.jobs}
+
+
+def reasons(result, workdir):
+    runs = load_runs(workdir, result.reduction)
+    return dict(zip(runs["job_id"], runs["cache_reason"], strict=True))
+
+
+def test_second_run_reuses_everything(tmp_path, workdir):
+    c, ids = imaging(tmp_path)
+    first = execute(c.graph, bfs(c.graph), workdir=workdir)
+    products = {p: Path(p).stat().st_mtime_ns for j in first.jobs for p in j.products}
+    second = execute(c.graph, bfs(c.graph), workdir=workdir)
+    assert set(statuses(second).values()) == {"cached"}
+    assert set(reasons(second, workdir).values()) == {"reused: cache key matches"}
+    assert {p: Path(p).stat().st_mtime_ns for j in second.jobs for p in j.products} == products
+
+
+def test_changed_input_reruns_it_and_what_reads_it(tmp_path, workdir):
+    c, ids = imaging(tmp_path)
+    execute(c.graph, bfs(c.graph), workdir=workdir)
+    flat_file = next(i.file for i in c.graph.nodes[ids["flat"]]["job"].inputs if i.file)
+    c.raw("f0", 99.0)  # rewrite the first flat frame with other pixel values
+    result = execute(c.graph, bfs(c.graph), workdir=workdir)
+    why = reasons(result, workdir)
+    assert statuses(result)[ids["bias"]] == "cached"
+    assert why[ids["flat"]] == f"input changed: {flat_file}"
+    flat_product = workdir / "products" / "flat" / ids["flat"] / "MASTER_FLAT.dat"
+    assert why[ids["sci0"]] == f"input changed: {flat_product}"
+    assert statuses(result)[ids["sci0"]] == "succeeded"
+
+
+def test_touching_an_input_without_changing_it_reuses(tmp_path, workdir):
+    c, ids = imaging(tmp_path)
+    execute(c.graph, bfs(c.graph), workdir=workdir)
+    raw = Path(next(i.file for i in c.graph.nodes[ids["bias"]]["job"].inputs))
+    raw.write_bytes(raw.read_bytes())  # new mtime, same content
+    result = execute(c.graph, bfs(c.graph), workdir=workdir)
+    assert set(statuses(result).values()) == {"cached"}
+
+
+def test_changed_parameters_are_named(tmp_path, workdir):
+    c = Cascade(tmp_path)
+    raw = [(c.raw("b0"), "BIAS")]
+    c.job("bias", files=raw, params={"sigma": 3})
+    execute(c.graph, bfs(c.graph), workdir=workdir)
+    c2 = Cascade(tmp_path)
+    c2.job("bias", files=raw, params={"sigma": 4})
+    result = execute(c2.graph, bfs(c2.graph), workdir=workdir)
+    assert list(reasons(result, workdir).values()) == ["parameters changed: sigma"]
+
+
+def test_changed_recipe_code_is_detected(tmp_path, workdir):
+    from radps_seq.cascade import Workflow
+
+    origin = tmp_path / "wf" / "edit_wkf.py"
+    origin.parent.mkdir()
+    origin.write_text("")
+    source = (
+        "from radps_seq.recipes.registry import Product, RecipeResult, recipe\n"
+        "@recipe('t_edited')\n"
+        "def edited(inputs, params, scratch):\n"
+        "    (scratch / 'P.dat').write_text({!r})\n"
+        "    return RecipeResult([Product(str(scratch / 'P.dat'), 'P')])\n"
+    )
+    (origin.parent / "edit_recipes.py").write_text(source.format("one"))
+    workflow = Workflow("edit", {}, {}, origin=str(origin))
+    c = Cascade(tmp_path)
+    job = c.job("edit", recipe="t_edited", files=[(c.raw("x"), "RAW")], products=("P",))
+    execute(c.graph, bfs(c.graph), workdir=workdir, workflow=workflow)
+    (origin.parent / "edit_recipes.py").write_text(source.format("two"))
+    result = execute(c.graph, bfs(c.graph), workdir=workdir, workflow=workflow)
+    assert reasons(result, workdir)[job] == "recipe code changed"
+    assert (workdir / "products" / "edit" / job / "P.dat").read_text() == "two"
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "delete"])
+def test_damaged_product_is_recomputed_with_the_reason(tmp_path, workdir, damage):
+    c, ids = imaging(tmp_path)
+    execute(c.graph, bfs(c.graph), workdir=workdir)
+    product = workdir / "products" / "bias" / ids["bias"] / "MASTER_BIAS.dat"
+    good = product.read_text()
+    if damage == "corrupt":
+        product.write_text("X" * len(good))
+    else:
+        product.unlink()
+    result = execute(c.graph, bfs(c.graph), workdir=workdir)
+    word = "corrupted" if damage == "corrupt" else "missing"
+    assert reasons(result, workdir)[ids["bias"]] == f"product {word}: MASTER_BIAS.dat"
+    assert product.read_text() == good
+    # the recomputed product is identical, so its consumers are reused
+    assert statuses(result)[ids["flat"]] == "cached"
+
+
+def test_force_and_force_downstream(tmp_path, workdir):
+    c, ids = imaging(tmp_path)
+    execute(c.graph, bfs(c.graph), workdir=workdir)
+    forced = execute(c.graph, bfs(c.graph), workdir=workdir, force=True)
+    assert set(reasons(forced, workdir).values()) == {"forced"}
+    downstream = execute(c.graph, bfs(c.graph), workdir=workdir, force_downstream=["flat"])
+    why = reasons(downstream, workdir)
+    assert why[ids["bias"]] == "reused: cache key matches"
+    assert why[ids["flat"]] == "forced"
+    assert why[ids["sci1"]] == f"forced downstream of {ids['flat']}"
+
+
+def test_dry_run_says_what_would_happen_and_touches_nothing(tmp_path, workdir):
+    c, ids = imaging(tmp_path)
+    before = {d.job: (d.action, d.reason) for d in dry_run(c.graph, bfs(c.graph), workdir=workdir)}
+    assert before[ids["bias"]] == ("run", "no previous result")
+    assert before[ids["flat"]] == ("run", f"upstream will run: bias job {ids['bias']}")
+    assert not (workdir / "products").exists()
+
+    execute(c.graph, bfs(c.graph), workdir=workdir)
+    after = dry_run(c.graph, bfs(c.graph), workdir=workdir)
+    assert {(d.action, d.reason) for d in after} == {("reuse", "reused: cache key matches")}
+    assert [d.job for d in after] == bfs(c.graph).order
+
+    (workdir / "products" / "flat" / ids["flat"] / "MASTER_FLAT.dat").write_text("bad")
+    damaged = {d.job: d for d in dry_run(c.graph, bfs(c.graph), workdir=workdir)}
+    assert damaged[ids["bias"]].action == "reuse"
+    assert damaged[ids["flat"]].reason == "product corrupted: MASTER_FLAT.dat"
+    assert damaged[ids["sci0"]].reason == f"upstream will run: flat job {ids['flat']}"
+    forced = dry_run(c.graph, bfs(c.graph), workdir=workdir, force_downstream=["bias"])
+    assert {d.reason for d in forced} == {"forced", f"forced downstream of {ids['bias']}"}
+    assert json.loads((workdir / "products" / "flat" / ids["flat"] / "manifest.json").read_text())
