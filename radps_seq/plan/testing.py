@@ -101,7 +101,8 @@ def layered_graph(
     levels = [ids[s : s + width] for s in range(0, jobs, width)]
     for depth, level in enumerate(levels):
         for job_id in level:
-            above = rng.sample(levels[depth - 1], rng.randint(1, 3)) if depth else []
+            above = levels[depth - 1] if depth else []
+            above = rng.sample(above, rng.randint(1, min(3, len(above)))) if above else []
             job(
                 graph,
                 job_id,
