@@ -26,7 +26,7 @@ import networkx as nx
 from radps_seq.plan.graphs import priority_order
 from radps_seq.plan.plan import Plan
 
-#: Violation kinds, in the order ``check`` reports them.
+#: Every kind of violation ``check`` reports.
 KINDS = (
     "unknown",
     "incomplete",

@@ -168,6 +168,18 @@ def test_replay_schedules_are_feasible_and_bounded(case):
     for worker in range(k):
         mine = sorted((r.start_s, r.finish_s) for r in runs.values() if r.worker == worker)
         assert all(a[1] <= b[0] for a, b in zip(mine, mine[1:], strict=False))
+    # List scheduling: no worker idles while a job is ready, and among ready jobs the
+    # plan's order decides.
+    ready = {v: max((runs[u].finish_s for u in graph.pred[v]), default=0.0) for v in graph}
+    position = {j: i for i, j in enumerate(plan.order)}
+    events = sorted({r.start_s for r in runs.values()} | {r.finish_s for r in runs.values()})
+    for v, run in runs.items():
+        for t in (e for e in events if ready[v] <= e < run.start_s):
+            busy = sum(1 for r in runs.values() if r.start_s <= t < r.finish_s)
+            assert busy == k, (v, t)
+        for u in graph:
+            if position[u] < position[v] and ready[u] <= run.start_s:
+                assert runs[u].start_s <= run.start_s, (u, v)
     assert result.makespan_s >= result.lower_bound_s - 1e-9
     # List scheduling is within a factor (2 - 1/k) of the optimum (Graham).
     assert result.makespan_s <= (2 - 1 / k) * result.lower_bound_s + 1e-9
