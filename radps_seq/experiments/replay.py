@@ -162,7 +162,7 @@ def replay(plan: Plan, job_graph: nx.DiGraph, truth: Truth, workers: int) -> Rep
         makespan_s=max((r.finish_s for r in runs.values()), default=0.0),
         lower_bound_s=lower_bound(job_graph, truth, workers),
         skipped=len(skipped),
-        compute_saved_s=sum(runtime[j] for j in skipped),
+        compute_saved_s=sum((runtime[j] for j in skipped), 0.0),
         products_changed=sum(1 for j in skipped if truth[j].get("changed")),
         time_to_first_target_s=min((runs[j].finish_s for j in targets), default=None),
         runs=runs,
