@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +58,8 @@ class RuleIndex:
                 self.buckets[key] = ([c.mjd for c in timed], timed, untimed)
 
     def _key(self, header: Any) -> tuple:
-        return tuple(_hashable(header.get(k)) for k in self.keywords)
+        get = header.keywords.get
+        return tuple(_hashable(get(k)) for k in self.keywords)
 
     def matches(self, trigger: Any, limit: int) -> list[tuple[float, Candidate]]:
         """Up to ``limit`` matching candidates, closest in time first."""
@@ -141,11 +142,13 @@ class Associator:
         self,
         trigger: Any,
         candidates: Sequence[Candidate],
-        rules: Iterable[MatchRule],
+        rules: Sequence[MatchRule],
         limit: int,
         where: str,
     ) -> list[tuple[float, Candidate]]:
         """Union of the matches of several rules of one level, closest first."""
+        if len(rules) == 1:
+            return self.index(candidates, rules[0], where).matches(trigger, limit)
         best: dict[str, tuple[float, Candidate]] = {}
         for rule in rules:
             for distance, candidate in self.index(candidates, rule, where).matches(trigger, limit):

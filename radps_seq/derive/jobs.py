@@ -91,6 +91,7 @@ class Deriver:
         self._job_candidates: dict[str, list[Candidate]] = {}
         self._file_candidates: dict[int, list[Candidate]] = {}
         self._master_candidates: dict[tuple[str, ...], list[Candidate]] = {}
+        self._steps: dict[int, list[tuple[float, str, list[MatchRule]]]] = {}
         self.identities = {
             h.path: h.identity
             for frames in (*classification.by_tag.values(), *classification.masters.values())
@@ -275,24 +276,30 @@ class Deriver:
 
     # -- association ------------------------------------------------------------
     def resolve(self, item: AssociatedInput, trigger: Any, consumer: Task) -> Resolution:
-        rules = self.rules_for(item)
-        levels = sorted({rule.level for rule in rules})
-        by_level = {level: [r for r in rules if r.level == level] for level in levels}
+        steps = self._steps.get(id(item))
+        if steps is None:
+            rules = self.rules_for(item)
+            levels = sorted({rule.level for rule in rules})
+            by_level = {level: [r for r in rules if r.level == level] for level in levels}
+            steps = [
+                (level, kind, by_level[level]) for level, kind in self._search_order(item, levels)
+            ]
+            self._steps[id(item)] = steps
         where = f"task {consumer.name!r}, input {item.label!r}"
         need = max(item.min_ret, 1)
         partial: Resolution | None = None
-        for level, kind in self._search_order(item, levels):
+        for level, kind, level_rules in steps:
             candidates = self._candidates(item, kind)
             if not candidates:
                 continue
-            found = self.associator.at_level(trigger, candidates, by_level[level], item.max_ret, where)
+            found = self.associator.at_level(trigger, candidates, level_rules, item.max_ret, where)
             if len(found) >= need:
                 return Resolution([c for _, c in found], level, True)
             if found and partial is None:
                 partial = Resolution([c for _, c in found], level, len(found) >= item.min_ret)
         if partial is not None:
             return partial
-        return Resolution([], levels[0] if levels else 0, item.min_ret == 0)
+        return Resolution([], steps[0][0] if steps else 0, item.min_ret == 0)
 
     def rules_for(self, item: AssociatedInput) -> Sequence[MatchRule]:
         """The input's own rules, else those of its source, inherited through tasks."""
