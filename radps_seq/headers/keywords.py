@@ -12,7 +12,8 @@ _PREFIXES = ("HIERARCH", "ESO")
 # Raw keyword fields repeat across thousands of files; normalising each spelling once
 # keeps the card parser's per-card cost at one dict lookup. The cap bounds memory for
 # pathological inputs with ever-new keywords.
-# Names are interned so that marshal (header index, worker processes) stores each once.
+# Names are interned: the header index (marshal) then stores each name once per blob
+# and loads it back as the one shared string.
 _CACHE: dict[str, str] = {}
 _CACHE_LIMIT = 100_000
 

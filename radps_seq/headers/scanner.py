@@ -13,10 +13,6 @@ from radps_seq.headers.walk import FoundFile, Walk, walk
 # (directory key, (path, name, size, mtime_ns, mtime)) of a file whose header is read
 _Todo = tuple[str, FoundFile]
 _PROGRESS_STEP = 500
-# A first scan this big reads in two worker processes; below it, starting them costs
-# more than it saves (see benchmarks/README.md).
-PARALLEL_MIN_FILES = 20_000
-PARALLEL_WORKERS = 2
 
 
 def scan(
@@ -119,13 +115,11 @@ def _read_all(
 
 
 def _results(paths: list[str]) -> Iterator[tuple[str, dict[str, object]] | str]:
-    """Per path ``(identity, keywords)`` or why it could not be read; in order."""
-    if len(paths) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) >= PARALLEL_WORKERS:
-        from radps_seq.headers.workers import read_in_workers
+    """Per path ``(identity, keywords)`` or why it could not be read; in order.
 
-        for chunk in read_in_workers(paths, PARALLEL_WORKERS):
-            yield from chunk
-        return
+    In this process: reading in worker processes was measured not to pay off on the
+    two-core machines this runs on (see benchmarks/README.md).
+    """
     for path in paths:
         try:
             keywords, identity = reader.read_header(path)

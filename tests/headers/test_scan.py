@@ -3,7 +3,6 @@ import os
 import pytest
 
 import radps_seq.headers.scanner as scanner
-import radps_seq.headers.workers as workers
 from radps_seq.headers import Header, ScanError, ScanResult, scan
 
 from .conftest import write_fits
@@ -125,21 +124,3 @@ def test_header_is_a_frozen_value():
         header.path = "b.fits"
     assert "dpr.type" not in repr(header)
     assert hash(header) == hash(Header("a.fits", {"other": 1}, 1, 0.0, "x"))
-
-
-def test_worker_processes_give_the_same_result(raw, monkeypatch):
-    """Big first scans read in worker processes; force that path on a small folder."""
-    (raw / "junk.fits").write_text("no")
-    serial = scan([raw])
-    monkeypatch.setattr(scanner, "PARALLEL_MIN_FILES", 1)
-    calls = []
-    real = workers.read_in_workers
-
-    def spy(todo_paths, count, chunk=500):
-        calls.append((len(todo_paths), count))
-        return real(todo_paths, count, chunk=2)  # several chunks over both workers
-
-    monkeypatch.setattr(workers, "read_in_workers", spy)
-    parallel = scan([raw])
-    assert calls == [(4, 2)]
-    assert parallel == serial
