@@ -11,8 +11,6 @@ parent sees a failed job instead of a broken pool. The child
   the job folder's ``job.log``;
 - hashes its products itself (in parallel with other jobs) and reports everything in
   ``result.json``, written atomically last; no ``result.json`` means it crashed.
-
-Run as ``python -m radps_seq.execute.child REQUEST.json`` when started by subprocess.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ import ctypes
 import json
 import logging
 import os
-import resource
 import shutil
 import signal
 import sys
@@ -59,12 +56,6 @@ def _capture_output(folder: Path) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         force=True,
     )
-
-
-def _cpu_seconds() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def collect_products(result: CallResult, folder: Path, what: str) -> list[dict[str, Any]]:
@@ -136,20 +127,9 @@ def run_request(request: dict[str, Any]) -> None:
         message = str(exc) if isinstance(exc, RadpsError) else f"{type(exc).__name__}: {exc}"
         payload = {"ok": False, "error": message}
         _drop_products(folder)
-    payload["cpu_s"] = _cpu_seconds()
     with contextlib.suppress(OSError):
         sys.stdout.flush()
         sys.stderr.flush()
     partial = folder / f".{RESULT}.part"
     partial.write_text(json.dumps(payload))
     os.replace(partial, folder / RESULT)
-
-
-def main(argv: list[str]) -> int:
-    request = json.loads(Path(argv[1]).read_text())
-    run_request(request)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

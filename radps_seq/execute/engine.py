@@ -67,6 +67,10 @@ def execute(
     except OSError as exc:
         raise InputError(f"cannot create work directory {workdir}: {exc.strerror}") from exc
     out = _output_dir(output_dir)
+    if not dummy and executor == "local":
+        from .forkserver import fork_server
+
+        fork_server()  # it preloads its modules while the specs are prepared
     prepared = prepare(
         graph,
         plan,

@@ -35,7 +35,6 @@ ENGINE_FILES = frozenset(
         "job.log",
         "manifest.json",
         "result.json",
-        "request.json",
     }
 )
 

@@ -242,7 +242,7 @@ def run_attempt(
                 "parameters": spec.parameters,
             }
             done = run_child(request, spec.timeout_s)
-            cpu = (done.result or {}).get("cpu_s")
+            cpu = done.cpu_s
             if not done.ok:
                 raise _AttemptFailed(done.error or "failed", cpu)
             products, qc, effect = done.result["products"], done.result["qc"], done.result["effect"]

@@ -24,11 +24,12 @@ class Cascade:
         self.graph.graph["order"] = []
         self.graph.graph["workflow"] = "handmade"
 
-    def raw(self, name: str, value: float = 1.0) -> str:
+    def raw(self, name: str, value: float = 1.0, overwrite: bool = True) -> str:
         """A real FITS file (2x2 pixels of ``value``) in the raw folder."""
         path = self.root / "raw" / f"{name}.fits"
         path.parent.mkdir(exist_ok=True)
-        fits.PrimaryHDU(np.full((2, 2), value, dtype="f4")).writeto(path, overwrite=True)
+        if overwrite or not path.exists():
+            fits.PrimaryHDU(np.full((2, 2), value, dtype="f4")).writeto(path, overwrite=True)
         return str(path)
 
     def job(
@@ -127,3 +128,20 @@ def imaging(root: Path, **science) -> tuple[Cascade, dict[str, str]]:
             **science,
         )
     return c, ids
+
+
+def sleepers(root: Path, n: int, seconds: float) -> tuple[Cascade, list[str], str]:
+    """``n`` independent jobs sleeping ``seconds`` each, and a target reading them all.
+    Raw files are written only when missing, so concurrent builders do not race."""
+    c = Cascade(root)
+    jobs = [
+        c.job(
+            f"nap{i}",
+            recipe="t_sleep",
+            files=[(c.raw(f"n{i}", i, overwrite=False), "RAW")],
+            params={"seconds": seconds},
+        )
+        for i in range(n)
+    ]
+    final = c.job("gather", parents={j: ("main", "PRODUCT") for j in jobs}, target=True)
+    return c, jobs, final

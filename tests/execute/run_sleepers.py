@@ -1,0 +1,20 @@
+"""A reduction in its own process, for the kill -9 and concurrency tests.
+
+python run_sleepers.py ROOT WORKDIR N SECONDS WORKERS forward|reverse
+"""
+
+import json
+import sys
+
+from execute import recipes_for_tests  # noqa: F401 - registers the test recipes
+from execute.helpers import bfs, sleepers
+
+from radps_seq.execute import execute
+from radps_seq.plan import Plan
+
+root, workdir, n, seconds, workers, direction = sys.argv[1:]
+c, jobs, final = sleepers(root, int(n), float(seconds))
+order = jobs if direction == "forward" else jobs[::-1]
+plan = Plan("manual", [*order, final]) if direction == "reverse" else bfs(c.graph)
+result = execute(c.graph, plan, workdir=workdir, workers=int(workers))
+print(json.dumps(result.to_dict()))
