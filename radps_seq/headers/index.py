@@ -3,12 +3,12 @@
 An entry is keyed by the file's resolved directory and name and is valid while the
 file's size and mtime (ns) are unchanged, so a re-scan only has to ``stat`` files.
 
-Entries are stored per directory, split into a fixed number of shards by file name,
-as one marshal blob ``{name: (size, mtime_ns, identity, keywords)}`` per shard. Within
-one blob marshal writes a repeated keyword name or value once and refers back to it,
-and files of one directory repeat most of both, so a blob is small and loads several
-times faster than one blob per file would. Shards keep the rewrite after one changed
-file small.
+Entries are stored per directory, split into a fixed number of shards by a hash of
+the file name, as one marshal blob ``{name: (size, mtime_ns, identity, keywords)}`` per
+shard. Within one blob marshal writes a repeated keyword name or value once and refers
+back to it, and files of one directory repeat most of both, so a blob is small and
+loads several times faster than one blob per file would. Shards keep the rewrite after
+one changed file small; they are looked up by name rather than merged on loading.
 
 Concurrent scans of one work directory are safe: WAL journal, a busy timeout, and each
 save is one ``BEGIN IMMEDIATE`` transaction that merges into the shards as they are
@@ -25,13 +25,32 @@ from contextlib import contextmanager
 from radps_seq.errors import InputError
 
 INDEX_NAME = "headers.sqlite"
-_SCHEMA = 1
+_SCHEMA = 2
 # marshal's format may change between python versions: a different one rebuilds.
 _VERSION = _SCHEMA * 1000 + marshal.version
-_SHARDS = 64
+_SHARDS = 16
 _BUSY_TIMEOUT_S = 120.0
 
 Entry = tuple[int, int, str, dict[str, object]]  # size, mtime_ns, identity, keywords
+
+
+class DirEntries:
+    """The cached entries of one directory, one dict per shard as stored."""
+
+    __slots__ = ("shards",)
+
+    def __init__(self) -> None:
+        self.shards: list[dict[str, Entry]] = [{} for _ in range(_SHARDS)]
+
+    def get(self, name: str) -> Entry | None:
+        return self.shards[shard_of(name)].get(name)
+
+    def __len__(self) -> int:
+        return sum(map(len, self.shards))
+
+    def __iter__(self) -> Iterator[str]:
+        for shard in self.shards:
+            yield from shard
 
 
 class HeaderIndex:
@@ -88,15 +107,15 @@ class HeaderIndex:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def load(self, trees: Iterable[str], dirs: Iterable[str]) -> dict[str, dict[str, Entry]]:
+    def load(self, trees: Iterable[str], dirs: Iterable[str]) -> dict[str, DirEntries]:
         """Entries of every directory in or below ``trees`` and of ``dirs`` themselves."""
-        loaded: dict[str, dict[str, Entry]] = {}
+        loaded: dict[str, DirEntries] = {}
         with self._usable():
             self._read(loaded, trees, dirs)
         return loaded
 
     def _read(
-        self, loaded: dict[str, dict[str, Entry]], trees: Iterable[str], dirs: Iterable[str]
+        self, loaded: dict[str, DirEntries], trees: Iterable[str], dirs: Iterable[str]
     ) -> None:
         con = self._con
         con.execute("BEGIN")
@@ -104,12 +123,15 @@ class HeaderIndex:
             for tree in filter(_storable, trees):
                 prefix = tree.rstrip("/") + "/"
                 rows = con.execute(
-                    "SELECT dir, entries FROM entries WHERE dir = ? OR (dir >= ? AND dir < ?)",
+                    "SELECT dir, shard, entries FROM entries"
+                    " WHERE dir = ? OR (dir >= ? AND dir < ?)",
                     (tree, prefix, prefix[:-1] + "0"),
                 )
                 _merge(loaded, rows)
             for directory in filter(_storable, dirs):
-                rows = con.execute("SELECT dir, entries FROM entries WHERE dir = ?", (directory,))
+                rows = con.execute(
+                    "SELECT dir, shard, entries FROM entries WHERE dir = ?", (directory,)
+                )
                 _merge(loaded, rows)
         finally:
             con.execute("COMMIT")
@@ -129,10 +151,10 @@ class HeaderIndex:
         touched: dict[tuple[str, int], tuple[dict[str, Entry], list[str]]] = {}
         for directory, entries in changed.items():
             for name, entry in entries.items():
-                touched.setdefault((directory, _shard(name)), ({}, []))[0][name] = entry
+                touched.setdefault((directory, shard_of(name)), ({}, []))[0][name] = entry
         for directory, names in removed.items():
             for name in names:
-                touched.setdefault((directory, _shard(name)), ({}, []))[1].append(name)
+                touched.setdefault((directory, shard_of(name)), ({}, []))[1].append(name)
         touched = {key: change for key, change in touched.items() if _storable(key[0])}
         if touched or dropped:
             with self._usable():
@@ -170,17 +192,16 @@ class HeaderIndex:
             raise
 
 
-def _merge(loaded: dict[str, dict[str, Entry]], rows: Iterable[tuple[str, bytes]]) -> None:
-    for directory, blob in rows:
-        entries = marshal.loads(blob)
-        known = loaded.get(directory)
-        if known is None:
-            loaded[directory] = entries
-        else:
-            known.update(entries)
+def _merge(loaded: dict[str, DirEntries], rows: Iterable[tuple[str, int, bytes]]) -> None:
+    for directory, shard, blob in rows:
+        entries = loaded.get(directory)
+        if entries is None:
+            entries = loaded[directory] = DirEntries()
+        entries.shards[shard] = marshal.loads(blob)
 
 
-def _shard(name: str) -> int:
+def shard_of(name: str) -> int:
+    """The shard holding the entry of file ``name``: stable across processes."""
     return zlib.crc32(name.encode("utf-8", "surrogateescape")) % _SHARDS
 
 

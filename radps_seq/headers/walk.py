@@ -83,17 +83,36 @@ def walk(inputs: Iterable[str | os.PathLike], skip: str | None = None) -> Walk:
 def _walk_dir(found: Walk, path: str, key: str, skip: str | None) -> None:
     if key in found.walked:  # nested inputs or a symlink loop: list each directory once
         return
+    # Entries are stat-ed relative to an open descriptor of the directory: cheaper than
+    # a full path per file, and the listing and the stats see the same directory.
     try:
-        with os.scandir(path) as it:
-            entries = list(it)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            subdirs = _list_dir(found, fd, path, key)
+        finally:
+            os.close(fd)
     except OSError as exc:
         found.errors.append(ScanError(path, os_reason(exc)))
         return
+    prefix = _prefix(path)
+    key_prefix = _prefix(key)
+    for name, is_link in sorted(subdirs):
+        sub_path = prefix + name
+        sub_key = os.path.realpath(sub_path) if is_link else key_prefix + name
+        if sub_key != skip:
+            _walk_dir(found, sub_path, sub_key, skip)
+
+
+def _list_dir(found: Walk, fd: int, path: str, key: str) -> list[tuple[str, bool]]:
+    """Add the FITS files of the open directory; return its sub-directories."""
+    with os.scandir(fd) as it:
+        entries = list(it)
     found.walked.add(key)
     folder = found.folders.get(key)
     if folder is None:
         folder = found.folders[key] = Folder(key)
     files = folder.files
+    prefix = _prefix(path)
     subdirs = []
     for entry in entries:
         name = entry.name
@@ -104,22 +123,23 @@ def _walk_dir(found: Walk, path: str, key: str, skip: str | None) -> None:
         except OSError:
             is_dir = False
         if is_dir:
-            subdirs.append(entry)
+            subdirs.append((name, entry.is_symlink()))
         elif is_fits_name(name):
             try:
                 st = entry.stat()
             except OSError as exc:
-                found.errors.append(ScanError(entry.path, _missing_reason(entry.path, exc)))
+                found.errors.append(ScanError(prefix + name, _missing_reason(prefix + name, exc)))
                 continue
             if stat.S_ISREG(st.st_mode):
-                files.append((entry.path, name, st.st_size, st.st_mtime_ns, st.st_mtime))
+                files.append((prefix + name, name, st.st_size, st.st_mtime_ns, st.st_mtime))
             else:
-                found.errors.append(ScanError(entry.path, "not a regular file"))
-    subdirs.sort(key=lambda entry: entry.name)
-    for entry in subdirs:
-        sub_key = os.path.realpath(entry.path) if entry.is_symlink() else f"{key}/{entry.name}"
-        if sub_key != skip:
-            _walk_dir(found, entry.path, sub_key, skip)
+                found.errors.append(ScanError(prefix + name, "not a regular file"))
+    return subdirs
+
+
+def _prefix(path: str) -> str:
+    """``path`` ready to have a name appended, as ``os.path.join`` would do it."""
+    return path if path.endswith("/") else path + "/"
 
 
 def _add_explicit(found: Walk, explicit: list[tuple[str, os.stat_result]]) -> None:
