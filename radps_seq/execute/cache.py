@@ -1,8 +1,8 @@
 """Smart re-runs: cache keys, the manifest that makes a result reusable, and reasons.
 
 A job's cache key hashes its *components*: the recipe's identity and code version, its
-canonical parameters, and ``(path, category, sha256)`` of every input, upstream products
-included. The manifest written last into a job folder records the components and the
+canonical parameters, and the category and sha256 of every input, upstream products
+included (the components also keep the input paths, to name what changed). The manifest written last into a job folder records the components and the
 sha256 of every product; a folder without a valid manifest is not a result. Every
 decision comes with a reason a person can act on, as in Snakemake's dry run.
 """
@@ -37,7 +37,10 @@ def components(
 
 
 def cache_key(parts: Mapping[str, Any]) -> str:
-    blob = json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()
+    """The hash of the components with input *paths* left out: moving the inputs or the
+    work directory does not invalidate results, changing a byte of them does."""
+    keyed = {**parts, "inputs": sorted([c, s] for _, c, s in parts.get("inputs") or ())}
+    blob = json.dumps(keyed, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from radps_seq.errors import RadpsError
 
@@ -199,9 +200,12 @@ class RunLog:
         query = select(*(job_runs.c[name] for name in RUN_COLUMNS)).order_by(job_runs.c.id)
         if reduction_id is not None:
             query = query.where(job_runs.c.reduction_id == reduction_id)
-        with self.engine.connect() as conn:
-            result = conn.execute(query)
-            return pd.DataFrame(result.fetchall(), columns=list(RUN_COLUMNS))
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).fetchall()
+        except SQLAlchemyError as exc:
+            raise RunLogError(f"cannot read the run log at {self.url}: {exc.orig or exc}") from exc
+        return pd.DataFrame(rows, columns=list(RUN_COLUMNS))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -6,11 +6,10 @@ python run_sleepers.py ROOT WORKDIR N SECONDS WORKERS forward|reverse
 import json
 import sys
 
-from execute import recipes_for_tests  # noqa: F401 - registers the test recipes
-from execute.helpers import bfs, sleepers
-
 from radps_seq.execute import execute
 from radps_seq.plan import Plan
+from tests.execute import recipes_for_tests  # noqa: F401 - registers the test recipes
+from tests.execute.helpers import bfs, sleepers
 
 root, workdir, n, seconds, workers, direction = sys.argv[1:]
 c, jobs, final = sleepers(root, int(n), float(seconds))

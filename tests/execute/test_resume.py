@@ -17,7 +17,7 @@ HERE = Path(__file__).parent
 
 
 def runner(tmp_path, workdir, n, seconds, workers, direction="forward"):
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent.parent)}
     return subprocess.Popen(
         [
             sys.executable,
