@@ -1,0 +1,11 @@
+"""Synthetic observatories that write realistic raw input data, by instrument name."""
+
+from collections.abc import Callable
+
+from .base import NightSummary, SimSummary, SimulationError
+from .imaging import simulate as simulate_imaging
+
+#: Instrument name -> ``simulate(out, nights, seed, size=..., ...) -> SimSummary``.
+SIMULATORS: dict[str, Callable[..., SimSummary]] = {"imaging": simulate_imaging}
+
+__all__ = ["SIMULATORS", "NightSummary", "SimSummary", "SimulationError", "simulate_imaging"]
