@@ -1,0 +1,254 @@
+"""The learned sequencer: predicted runtimes and no-op probabilities feed a priority policy.
+
+``fit(run_log)`` trains a runtime model and a skip model on what the run log measured
+(:mod:`radps_seq.experiments.models`), or loads a trained one when ``model`` names it.
+``propose`` then:
+
+1. predicts every complete job's runtime and, for skippable jobs, ``p_noop``;
+2. proposes to skip the skippable, non-target jobs with ``p_noop >= skip_threshold``,
+   keeping only skips the guard's rules allow (``legal_skips``);
+3. orders the jobs for the objective:
+
+   - ``makespan``: upward rank (critical path below a job) with the predicted runtimes,
+     skipped jobs counting zero — the HEFT list-scheduling priority;
+   - ``interactive``: EDPS's interactive mode — one target chain at a time. Targets are
+     taken greedily by the predicted work still needed to produce them (shared
+     calibrations count once), and every job is placed with the first target that
+     needs it; within a chain, upward rank. A person inspecting products gets the first
+     one as early as its own chain allows, and the next ones in a steady, followable
+     sequence, at a measured cost in makespan.
+
+``resolution`` rounds predicted runtimes to a geometric grid (buckets ``1 + resolution``
+wide) before ranking: differences smaller than the model can resolve then leave jobs in
+submission order, which keeps related jobs together, instead of shuffling them on noise.
+
+Without a model (``fit(None)``) every job predicts one second and nothing is skipped, so
+the plan is the longest-chain-first order: still valid, never clever.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from typing import TYPE_CHECKING, Any, Self
+
+import networkx as nx
+
+from radps_seq.errors import RadpsError
+from radps_seq.plan.base import OBJECTIVES, BaseSequencer, NotFittedError, PlanContext
+from radps_seq.plan.graphs import complete_jobs, priority_order, upward_rank
+from radps_seq.plan.guard import legal_skips
+from radps_seq.plan.plan import Plan
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from radps_seq.experiments.features import Examples
+    from radps_seq.experiments.models import LearnedModel
+
+DEFAULT_SKIP_THRESHOLD = 0.9
+
+
+class LearnedSequencer(BaseSequencer):
+    """Hyper-parameters: ``objective`` (None: the request's), ``skip_threshold`` (None:
+    the loaded model's, else 0.9; above 1 never skips), ``model`` (a directory or
+    ``models:/NAME/VERSION`` to load instead of training), ``resolution``, and the
+    runtime model's gradient-boosting parameters. Learned state: ``model_``."""
+
+    name = "learned"
+
+    def __init__(
+        self,
+        objective: str | None = None,
+        skip_threshold: float | None = None,
+        model: str | None = None,
+        resolution: float = 0.0,
+        max_iter: int = 200,
+        learning_rate: float = 0.1,
+        max_leaf_nodes: int = 31,
+        min_samples_leaf: int = 5,
+        l2_regularization: float = 0.0,
+        random_state: int = 0,
+    ) -> None:
+        self.objective = objective
+        self.skip_threshold = skip_threshold
+        self.model = model
+        self.resolution = resolution
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+        self.random_state = random_state
+
+    def fit(self, run_log: pd.DataFrame | None = None) -> Self:
+        """Train on ``run_log`` — or, when ``model`` is set, load that model instead
+        (it was trained already; ``run_log`` is then ignored). ``fit(None)`` without a
+        model leaves ``model_`` None: unit runtimes, no skips."""
+        self._check_params()
+        if self.model is not None:
+            self.model_ = _load(self.model)
+            return self
+        self.model_ = None
+        if run_log is not None and len(run_log):
+            from radps_seq.experiments.features import training_examples
+
+            self.fit_examples(training_examples(run_log))
+        return self
+
+    def fit_examples(self, examples: Examples) -> Self:
+        """Train on already extracted examples (what ``fit`` does after reading the log)."""
+        from radps_seq.experiments.models import LearnedModel, RuntimeModel, SkipModel
+
+        self._check_params()
+        self.model_ = LearnedModel.fit(
+            examples,
+            runtime=RuntimeModel(
+                max_iter=self.max_iter,
+                learning_rate=self.learning_rate,
+                max_leaf_nodes=self.max_leaf_nodes,
+                min_samples_leaf=self.min_samples_leaf,
+                l2_regularization=self.l2_regularization,
+                random_state=self.random_state,
+            ),
+            skip=SkipModel(random_state=self.random_state),
+            info={"params": self.planning_params()},
+        )
+        return self
+
+    def planning_params(self) -> dict[str, Any]:
+        """The parameters a saved model carries into planning (``objective`` is the one
+        it was trained for, recorded only; ``skip_threshold`` is used when the loading
+        sequencer does not set its own)."""
+        return {"objective": self.objective, "skip_threshold": self.skip_threshold}
+
+    def _check_params(self) -> None:
+        if self.objective is not None and self.objective not in OBJECTIVES:
+            raise RadpsError(
+                f"learned: objective must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}"
+            )
+        if self.skip_threshold is not None and not 0.0 <= float(self.skip_threshold):
+            raise RadpsError(f"learned: skip_threshold must be >= 0, got {self.skip_threshold}")
+        if float(self.resolution) < 0:
+            raise RadpsError(f"learned: resolution must be >= 0, got {self.resolution}")
+
+    def threshold(self) -> float:
+        """The skip threshold in force: ours, else the model's, else the default."""
+        if self.skip_threshold is not None:
+            return float(self.skip_threshold)
+        saved = (getattr(self, "model_", None) and self.model_.info.get("params")) or {}
+        value = saved.get("skip_threshold")
+        return float(value) if value is not None else DEFAULT_SKIP_THRESHOLD
+
+    def predictions(self, job_graph: nx.DiGraph) -> dict[str, dict[str, float | None]]:
+        if not hasattr(self, "model_"):
+            if self.model is None:
+                raise NotFittedError("learned: call fit(run_log) (or fit(None)) before propose")
+            self.fit(None)
+        if self.model_ is None:
+            return {j: {"runtime_s": 1.0, "p_noop": None} for j in complete_jobs(job_graph)}
+        return self.model_.predict(job_graph)
+
+    def propose(self, job_graph: nx.DiGraph, context: PlanContext) -> Plan:
+        predicted = self.predictions(job_graph)
+        jobs = list(predicted)
+        nodes = job_graph.nodes
+        threshold = self.threshold()
+        candidates = [
+            j
+            for j in jobs
+            if nodes[j].get("skippable", False)
+            and not nodes[j].get("target", False)
+            and predicted[j]["p_noop"] is not None
+            and predicted[j]["p_noop"] >= threshold
+        ]
+        skipped = (
+            legal_skips(job_graph, priority_order(job_graph), candidates) if candidates else set()
+        )
+        runtime = {
+            j: 0.0 if j in skipped else _rounded(predicted[j]["runtime_s"], self.resolution)
+            for j in jobs
+        }
+        rank = upward_rank(job_graph, runtime)
+        if (self.objective or context.objective) == "interactive":
+            chain = target_chains(job_graph, runtime, context.workers)
+            order = priority_order(job_graph, key=lambda j: (chain[j], -rank[j]))
+        else:
+            order = priority_order(job_graph, key=lambda j: -rank[j])
+        return Plan(
+            planner=self.name,
+            order=order,
+            skip=[j for j in order if j in skipped],
+            predictions=predicted,
+        )
+
+
+def _rounded(seconds: float, resolution: float) -> float:
+    """``seconds`` on a geometric grid of step ``1 + resolution`` (0: unchanged)."""
+    if resolution <= 0 or seconds <= 0:
+        return seconds
+    step = math.log1p(resolution)
+    return math.exp(round(math.log(seconds) / step) * step)
+
+
+def target_chains(
+    job_graph: nx.DiGraph, runtime: dict[str, float], workers: int = 1
+) -> dict[str, int]:
+    """For every complete job, the index of the first target (in interactive order)
+    that needs it; jobs no target needs get the number of targets (they go last).
+
+    Targets are taken greedily, cheapest first, where the cost of a target is the
+    predicted work of it and its not-yet-claimed ancestors spread over ``workers``, but
+    never less than its longest such chain. Claiming a target's jobs makes the targets
+    that share them cheaper, so only those are re-costed. Ties keep submission order.
+    """
+    topo = {j: i for i, j in enumerate(priority_order(job_graph))}
+    targets = [j for j in runtime if job_graph.nodes[j].get("target", False)]
+    if not targets:  # a graph without target flags: its sinks are what a person inspects
+        targets = [j for j in runtime if not any(c in runtime for c in job_graph.succ[j])]
+    needs = {t: (nx.ancestors(job_graph, t) & runtime.keys()) | {t} for t in targets}
+    needed_by: dict[str, list[str]] = {}
+    for target, jobs in needs.items():
+        for job in jobs:
+            needed_by.setdefault(job, []).append(target)
+    chain = dict.fromkeys(runtime, len(targets))
+    claimed: set[str] = set()
+
+    def cost(target: str) -> float:
+        todo = sorted(needs[target] - claimed, key=topo.__getitem__)
+        longest: dict[str, float] = {}
+        for job in todo:
+            below = (longest[p] for p in job_graph.pred[job] if p in longest)
+            longest[job] = runtime[job] + max(below, default=0.0)
+        work = sum(runtime[j] for j in todo)
+        return max(work / max(workers, 1), max(longest.values(), default=0.0))
+
+    order = {t: i for i, t in enumerate(targets)}
+    current = {t: cost(t) for t in targets}
+    heap = [(c, order[t], t) for t, c in current.items()]
+    heapq.heapify(heap)
+    rank = 0
+    while heap:
+        value, _, target = heapq.heappop(heap)
+        if target not in current or value != current[target]:
+            continue  # stale entry: the target was re-costed or already taken
+        del current[target]
+        new = needs[target] - claimed
+        for job in new:
+            chain[job] = rank
+        claimed |= new
+        rank += 1
+        for other in {t for job in new for t in needed_by[job]} & current.keys():
+            current[other] = cost(other)
+            heapq.heappush(heap, (current[other], order[other], other))
+    return chain
+
+
+def _load(ref: Any) -> LearnedModel:
+    from radps_seq.experiments.models import LearnedModel
+
+    if isinstance(ref, LearnedModel):
+        return ref
+    from radps_seq.experiments.model_store import load_model
+
+    return load_model(ref)
