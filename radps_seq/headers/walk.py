@@ -47,10 +47,6 @@ class Walk:
     trees: list[str] = field(default_factory=list)
     walked: set[str] = field(default_factory=set)
 
-    @property
-    def count(self) -> int:
-        return sum(len(folder.files) for folder in self.folders.values())
-
 
 def walk(inputs: Iterable[str | os.PathLike], skip: str | None = None) -> Walk:
     """Stat every input; list directories recursively in a deterministic order.
