@@ -155,3 +155,38 @@ def derivation_mermaid(derivation: Any) -> str:
     for u, v, data in graph.edges(data=True):
         lines.append(f"  j{u} -->|{data['slot']}| j{v}")
     return "\n".join(lines)
+
+
+def decisions_text(record: dict[str, Any]) -> str:
+    lines = [f"dry run, planner {record['planner']}:"]
+    counts: dict[str, int] = {}
+    for d in record["decisions"]:
+        counts[d["action"]] = counts.get(d["action"], 0) + 1
+        lines.append(f"  {d['action']:<6} {d['task']} [{d['job']}]: {d['reason']}")
+    lines.append(", ".join(f"{n} to {action}" for action, n in sorted(counts.items())) or "nothing to do")
+    return "\n".join(lines)
+
+
+def reduction_text(summary: dict[str, Any], result: Any, request: Any) -> str:
+    counts: dict[str, int] = {}
+    for job in summary["jobs"]:
+        counts[job["status"]] = counts.get(job["status"], 0) + 1
+    lines = [
+        f"reduction {summary['reduction']}: {summary['status']} "
+        f"({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}) "
+        f"in {summary['makespan_s']:.1f} s with planner {summary['planner']}",
+    ]
+    if result.refused:
+        lines.append(f"the guard refused the proposed plan ({len(result.refused)} violation(s)); ran the baseline")
+        lines += [f"  {reason}" for reason in result.refused[:5]]
+    for job in summary["jobs"]:
+        if job["status"] == "failed":
+            lines.append(f"  failed: {job['task']} [{job['id']}]")
+    for target in getattr(result, "missing_targets", []):
+        lines.append(f"  target not produced: {target}")
+    lines.append(f"products: {request.workdir}/products/<task>/<job id>/")
+    if request.output_dir:
+        lines.append(f"target products copied to: {request.output_dir}")
+    lines.append(f"run log: {request.runlog_url or str(request.workdir) + '/runlog.sqlite'}"
+                 f"  (export: radps-seq runs --workdir {request.workdir} --format csv)")
+    return "\n".join(lines)
