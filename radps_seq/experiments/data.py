@@ -3,7 +3,7 @@
 A source is ``KIND:WHERE``:
 
 - ``runlog:WORKDIR_OR_URL`` — the run log of a work directory (or a SQLAlchemy URL), or
-  an exported run log file (``.csv``, ``.parquet``, ``.json``);
+  exported run log files (``.csv``, ``.parquet``, ``.json``; a glob may name several);
 - ``wfcommons:GLOB`` — WfCommons instances (real DAGs with real runtimes).
 
 Training wants run-log rows (:func:`source_run_log`); experiments want instances to
@@ -66,9 +66,13 @@ def _paths(pattern: str, spec: str) -> list[Path]:
 
 
 def read_run_log(where: str) -> pd.DataFrame:
-    """Run-log rows from an exported file, a work directory or a database URL."""
+    """Run-log rows from exported files (a glob may name several), a work directory or
+    a database URL."""
     import pandas as pd
 
+    if "://" not in where and glob.has_magic(where):
+        frames = [read_run_log(str(p)) for p in _paths(where, f"runlog:{where}")]
+        return pd.concat(frames, ignore_index=True)
     path = Path(where)
     if path.suffix.lower() in RUNLOG_FILES and path.is_file():
         try:

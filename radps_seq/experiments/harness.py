@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from radps_seq.errors import InputError
+from radps_seq.errors import RadpsError
 from radps_seq.experiments.config import ConfigError, ExperimentConfig, load_config
 from radps_seq.experiments.data import Instance, parse_source, source_instances
 from radps_seq.experiments.evaluate import References, evaluate_fold, threshold_sweep
@@ -68,7 +68,7 @@ def load_instances(config: ExperimentConfig) -> list[Instance]:
             where = config.resolve(where)
         try:
             instances += source_instances(f"{kind}:{where}")
-        except InputError as exc:
+        except RadpsError as exc:
             raise ConfigError(f"{config.path}: data[{i}]: {exc}") from exc
     names = [inst.name for inst in instances]
     twice = sorted({n for n in names if names.count(n) > 1})
