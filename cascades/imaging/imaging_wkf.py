@@ -100,7 +100,7 @@ def refinement(calibrated):
     cosmic_rays = (task("cosmic_rays")
                    .with_recipe("imaging_crclean")
                    .with_main_input(calibrated)
-                   .with_skippable(tolerance=0.002,
+                   .with_skippable(tolerance=0.0025,
                                    description="hits grow with exposure time")
                    .build())
     sky_subtraction = (task("sky_subtraction")

@@ -7,7 +7,7 @@ from radps_seq.recipes.imaging.stats import changed_fraction
 
 from .images import SIZE, add_star, calibrated_cards, inputs, read, star_field, write
 
-CR_TOLERANCE = 0.002  # the cascade's tolerances for these stages
+CR_TOLERANCE = 0.0025  # the cascade's tolerances for these stages
 SKY_TOLERANCE = 0.01
 FRINGE_TOLERANCE = 0.01
 

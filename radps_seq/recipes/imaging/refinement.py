@@ -78,7 +78,7 @@ def find_cosmic_rays(
     sigclip: float = 5.0,
     sigfrac: float = 0.3,
     objlim: float = 4.0,
-    iterations: int = 2,
+    iterations: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Detect and replace cosmic-ray hits (a simplified L.A.Cosmic).
 
@@ -117,7 +117,7 @@ def _crclean(image: np.ndarray, header: fits.Header, split: Inputs, params: dict
         sigclip=params.get("sigclip", 5.0),
         sigfrac=params.get("sigfrac", 0.3),
         objlim=params.get("objlim", 4.0),
-        iterations=params.get("iterations", 2),
+        iterations=params.get("iterations", 1),
     )
     return cleaned, {"cosmic_pixels": int(hits.sum())}
 

@@ -78,7 +78,7 @@ def _dithers(n: int, rng: np.random.Generator, step: int = 4) -> list[tuple[int,
 
 
 def _choose_targets(night: Night, rng: np.random.Generator) -> list[Target]:
-    n = int(rng.integers(3, 5))
+    n = int(rng.integers(2, 5))
     order = rng.permutation(len(TARGETS))[:n]
     return [TARGETS[i] for i in sorted(order)]
 
