@@ -1,5 +1,6 @@
 import gzip
 import os
+import re
 import string
 import tempfile
 
@@ -108,13 +109,14 @@ def test_card_values(card, expected):
     assert type(list(keywords.values())[-1]) is type(expected)
 
 
-def test_quote_before_slash_stays_in_the_string(tmp_path):
+@pytest.mark.parametrize("value", ["it'/s", "x' / y", "0" * 87 + "'" * 3 + " /" + "0" * 39])
+def test_quote_before_slash_stays_in_the_string(tmp_path, value):
     """``'it''/s'`` is one string by the FITS standard; astropy 8 cuts it at ``''/``."""
     header = fits.Header()
-    header["OBJECT"] = "it'/s"
+    header["OBJECT"] = value
     path = tmp_path / "q.fits"
     fits.PrimaryHDU(header=header).writeto(path)
-    assert read_header(path)[0]["object"] == "it'/s"
+    assert read_header(path)[0]["object"] == value
 
 
 def test_continue_cards_join_a_long_string():
@@ -229,13 +231,15 @@ _values = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(_ascii, max_size=20),
     st.text(_ascii, min_size=60, max_size=200),  # long enough for CONTINUE cards
-).filter(lambda v: not (isinstance(v, str) and "'/" in v))  # see test_quote_before_slash
+).filter(lambda v: not (isinstance(v, str) and re.search("' */", v)))  # see test_quote_before_slash
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.dictionaries(
-        st.one_of(_standard_names, _hierarch_names).filter(lambda k: k not in _STRUCTURAL),
+        st.one_of(_standard_names, _hierarch_names).filter(
+            lambda k: k not in _STRUCTURAL and not k.startswith("NAXIS")
+        ),
         _values,
         max_size=25,
     )
@@ -249,9 +253,9 @@ def test_reader_agrees_with_astropy(keywords):
         assume(False)  # astropy itself refuses this card (e.g. too long for HIERARCH)
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "h.fits")
-        fits.PrimaryHDU(header=header).writeto(path)
         try:
+            fits.PrimaryHDU(header=header).writeto(path)
             expected = astropy_keywords(path)
         except (ValueError, fits.verify.VerifyError):
-            assume(False)  # astropy cannot read back what it wrote
+            assume(False)  # astropy refuses to write this header, or to read it back
         assert read_header(path)[0] == expected
