@@ -123,7 +123,7 @@ def execute(
             else:
                 from .local import run_local
 
-                outcomes = run_local(prepared.specs, ctx, workers, recorder)
+                outcomes = run_local(prepared.specs, ctx, workers, recorder, recorder.started)
         finally:
             recorder.flush()
         makespan = time.time() - start

@@ -1,7 +1,7 @@
 """``radps-seq exec-job W/products/<task>/<job id>``: re-run one job from its folder.
 
 Every job folder's ``command.sh`` calls this, so a job can be reproduced (or debugged)
-from what is on disk alone: ``job.json`` says what to run, ``input.sof`` with what,
+from what is on disk alone: its manifest says what to run, ``input.sof`` with what,
 ``parameters.json`` how. The new result replaces the folder atomically and is then
 reused by the next run of the reduction, because its cache key is computed the same way.
 """
@@ -50,7 +50,7 @@ def run_job_folder(path: str | os.PathLike) -> int:
     """Re-run the job of folder ``path``; 0 on success, 1 (with a message) on failure."""
     folder = Path(path).resolve()
     try:
-        description = json.loads((folder / "job.json").read_text())
+        description = json.loads((folder / "manifest.json").read_text())
         parameters = json.loads((folder / "parameters.json").read_text())
         sof = _read_sof(folder / "input.sof")
     except (OSError, ValueError) as exc:
@@ -73,7 +73,7 @@ def run_job_folder(path: str | os.PathLike) -> int:
         parents={},
         logical_key=description["logical_key"],
         output_filter=CategoryRule(**output_filter) if output_filter else None,
-        products=list(description.get("products") or []),
+        products=list(description.get("categories") or []),
         timeout_s=description.get("timeout_s"),
     )
     inputs = [FileRef(p, c, hashes[p]) for p, c in sof]
@@ -81,7 +81,6 @@ def run_job_folder(path: str | os.PathLike) -> int:
     ctx = RunContext(str(workdir), dummy=spec.recipe.kind == DUMMY)
     store = ProductStore(workdir)
     with store.lock(spec.id):
-        store.clean_stale(spec.task, spec.id)
         attempt, manifest = run_attempt(
             spec, ctx, store, inputs, parts, cache_key(parts), 1, worker_name(ctx)
         )

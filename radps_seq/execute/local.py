@@ -23,8 +23,10 @@ def run_local(
     ctx: RunContext,
     workers: int,
     on_done: Callable[[JobOutcome], None],
+    on_start: Callable[[JobSpec], None] | None = None,
 ) -> dict[str, JobOutcome]:
-    """Run every spec (``specs`` in plan order); ``on_done`` sees each outcome at once."""
+    """Run every spec (``specs`` in plan order); ``on_done`` sees each outcome at once,
+    ``on_start`` each job handed to a worker."""
     position = {job: i for i, job in enumerate(specs)}
     waiting = {job: len(spec.parents) for job, spec in specs.items()}
     children: dict[str, list[str]] = {job: [] for job in specs}
@@ -58,6 +60,8 @@ def run_local(
         while ready or running:
             while ready and len(running) < workers:
                 spec = specs[heapq.heappop(ready)[1]]
+                if on_start is not None:
+                    on_start(spec)
                 running[pool.submit(safe_process_job, spec, inputs_of(spec), ctx)] = spec.id
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: position[running[f]]):

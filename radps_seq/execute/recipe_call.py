@@ -15,7 +15,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,6 @@ ENGINE_FILES = frozenset(
     {
         "input.sof",
         "parameters.json",
-        "job.json",
         "command.sh",
         "job.log",
         "manifest.json",
@@ -66,7 +65,7 @@ class RecipeRef:
         return f"{self.kind}:{self.name}"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RecipeRef:

@@ -47,6 +47,10 @@ class Recorder:
     def states(self, states: dict[str, tuple[str, str]]) -> None:
         self._states.update(states)
 
+    def started(self, spec: Any) -> None:
+        """A job was handed to a worker (its state reaches the database with the next batch)."""
+        self._states[spec.id] = (spec.task, "running")
+
     def incomplete(self, job_id: str) -> JobOutcome:
         """The record of a job that cannot run: derivation found inputs missing."""
         job = self.graph.nodes[job_id]["job"]

@@ -128,7 +128,6 @@ def process_job(spec: JobSpec, parents: Mapping[str, JobOutcome], ctx: RunContex
             action, again, manifest = decide(folder, key, parts, spec.previous, None)
             if action == "reuse":
                 return _cached(spec, folder, manifest, parts, start, worker)
-        store.clean_stale(spec.task, spec.id)
         attempts: list[Attempt] = []
         for number in range(1, int(spec.retries) + 2):
             attempt, manifest = run_attempt(spec, ctx, store, inputs, parts, key, number, worker)
@@ -247,8 +246,7 @@ def run_attempt(
                 raise _AttemptFailed(done.error or "failed", cpu)
             products, qc, effect = done.result["products"], done.result["qc"], done.result["effect"]
         manifest = {
-            "job": spec.id,
-            "task": spec.task,
+            **description(spec),
             "cache_key": key,
             "components": parts,
             "products": products,
@@ -258,7 +256,7 @@ def run_attempt(
             "wall_s": time.time() - start,
             "created": time.time(),
         }
-        write_text(tmp / MANIFEST, json.dumps(manifest, indent=1))
+        write_text(tmp / MANIFEST, json.dumps(manifest))
         store.publish(tmp, spec.task, spec.id)
         end = time.time()
         return Attempt(number, SUCCEEDED, start, end, cpu, worker, dict(qc), effect), manifest
@@ -274,28 +272,39 @@ def run_attempt(
         return Attempt(number, FAILED, start, time.time(), cpu, worker, error=message), None
 
 
-def write_text(path: Path, text: str) -> None:
-    # No fsync: atomicity against a killed run comes from the rename into place (the
-    # kernel keeps written data when a process dies); per-job fsyncs would dominate the
-    # engine's overhead on a 1,000-job cascade.
-    with open(path, "w") as handle:
-        handle.write(text)
+def write_text(path: Path, text: str, mode: int = 0o644) -> os.stat_result:
+    """Write a small file with plain system calls (this is on the per-job hot path).
+
+    No fsync: atomicity against a killed run comes from the rename into place (the
+    kernel keeps written data when a process dies); per-job fsyncs would dominate the
+    engine's overhead on a 1,000-job cascade.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.write(fd, text.encode())
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
 
 
-def write_job_files(tmp: Path, final: Path, spec: JobSpec, inputs: list[FileRef]) -> None:
-    """The EDPS job folder: SOF, parameters, job description, reproducing command."""
-    write_text(tmp / "input.sof", "".join(f"{r.path} {r.category}\n" for r in inputs))
-    write_text(tmp / "parameters.json", json.dumps(spec.parameters, indent=1, sort_keys=True))
-    description = {
+def description(spec: JobSpec) -> dict[str, Any]:
+    """What :func:`radps_seq.execute.run_job_folder` needs besides the SOF and parameters;
+    kept in the manifest."""
+    return {
         "id": spec.id,
         "task": spec.task,
         "recipe": spec.recipe.to_dict(),
         "logical_key": spec.logical_key,
         "output_filter": spec.output_filter.to_dict() if spec.output_filter else None,
-        "products": spec.products,
+        "categories": spec.products,
         "timeout_s": spec.timeout_s,
     }
-    write_text(tmp / "job.json", json.dumps(description, indent=1))
+
+
+def write_job_files(tmp: Path, final: Path, spec: JobSpec, inputs: list[FileRef]) -> None:
+    """The EDPS job folder: SOF, parameters, reproducing command."""
+    write_text(tmp / "input.sof", "".join(f"{r.path} {r.category}\n" for r in inputs))
+    write_text(tmp / "parameters.json", json.dumps(spec.parameters, sort_keys=True))
     if spec.recipe.kind == EXTERNAL and spec.recipe.tool is not None:
         command = shlex.join(external_command(spec.recipe, spec.parameters, final))
     else:
@@ -303,8 +312,8 @@ def write_job_files(tmp: Path, final: Path, spec: JobSpec, inputs: list[FileRef]
     write_text(
         tmp / "command.sh",
         f"#!/bin/sh\n# Re-runs job {spec.id} (task {spec.task}) from its folder.\n{command}\n",
+        mode=0o755,
     )
-    os.chmod(tmp / "command.sh", 0o755)
 
 
 def placeholders(folder: Path, spec: JobSpec) -> list[dict[str, Any]]:
@@ -313,18 +322,13 @@ def placeholders(folder: Path, spec: JobSpec) -> list[dict[str, Any]]:
     entries = []
     for category in spec.products or [spec.task.upper()]:
         name = f"{category}.dummy"
-        data = f"placeholder {category} of job {spec.id} (task {spec.task})\n".encode()
-        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            os.write(fd, data)
-            stat = os.fstat(fd)
-        finally:
-            os.close(fd)
+        data = f"placeholder {category} of job {spec.id} (task {spec.task})\n"
+        stat = write_text(folder / name, data)
         entries.append(
             {
                 "path": name,
                 "category": category,
-                "sha256": hashlib.sha256(data).hexdigest(),
+                "sha256": hashlib.sha256(data.encode()).hexdigest(),
                 "size": stat.st_size,
                 "mtime_ns": stat.st_mtime_ns,
             }

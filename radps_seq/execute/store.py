@@ -1,8 +1,8 @@
 """The product store: EDPS-style job folders, written atomically, locked per job.
 
 ``W/products/<task>/<job id>/`` holds the job's ``input.sof``, ``parameters.json``,
-``job.json``, ``command.sh``, ``job.log``, its products and, written last,
-``manifest.json``. A job is computed in a temporary sibling folder (same filesystem)
+``command.sh``, ``job.log``, its products and, written last, ``manifest.json`` (what
+ran, the cache key and its components, and every product's sha256). A job is computed in a temporary sibling folder (same filesystem)
 and moved into place with ``os.rename``, so a killed run leaves either the old result,
 the new one, or none — never half of one. ``W/locks/<job id>.lock`` (``fcntl.flock``)
 keeps two runs on the same work directory from computing the same job at once; the
@@ -16,14 +16,13 @@ import errno
 import fcntl
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 PRODUCTS = "products"
 LOCKS = "locks"
-_TMP = ".tmp-"
-_TRASH = ".trash-"
+_TMP = ".tmp"
+_TRASH = ".trash"
 
 
 class ProductStore:
@@ -46,21 +45,17 @@ class ProductStore:
             self._made.add(path)
 
     def new_tmp(self, task: str, job_id: str) -> Path:
-        """A fresh, empty folder next to the job's final folder."""
+        """A fresh, empty folder next to the job's final folder (call under the job's
+        lock: the name is fixed, so whatever a killed run left there is discarded)."""
         parent = self.products / task
         self._ensure(parent)
-        tmp = parent / f".{job_id}{_TMP}{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
+        tmp = parent / f".{job_id}{_TMP}"
+        try:
+            tmp.mkdir()
+        except FileExistsError:
+            shutil.rmtree(tmp)
+            tmp.mkdir()
         return tmp
-
-    def clean_stale(self, task: str, job_id: str) -> None:
-        """Remove temporary folders a killed run left for this job (call under its lock)."""
-        parent = self.products / task
-        prefixes = (f".{job_id}{_TMP}", f".{job_id}{_TRASH}")
-        with contextlib.suppress(FileNotFoundError):
-            for entry in os.scandir(parent):
-                if entry.name.startswith(prefixes):
-                    shutil.rmtree(entry.path, ignore_errors=True)
 
     def publish(self, tmp: Path, task: str, job_id: str) -> Path:
         """Move a completed temporary folder into place, replacing an older result."""
@@ -70,7 +65,8 @@ class ProductStore:
         except OSError as exc:
             if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                 raise
-            trash = final.with_name(f".{job_id}{_TRASH}{uuid.uuid4().hex[:8]}")
+            trash = final.with_name(f".{job_id}{_TRASH}")
+            shutil.rmtree(trash, ignore_errors=True)
             os.rename(final, trash)
             os.rename(tmp, final)
             shutil.rmtree(trash, ignore_errors=True)

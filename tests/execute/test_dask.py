@@ -16,7 +16,7 @@ def manifests(workdir):
     found = {}
     for path in (workdir / "products").glob("*/*/manifest.json"):
         manifest = json.loads(path.read_text())
-        found[manifest["job"]] = (
+        found[manifest["id"]] = (
             manifest["cache_key"],
             sorted((p["path"], p["sha256"]) for p in manifest["products"]),
         )

@@ -25,7 +25,6 @@ def test_run_writes_edps_job_folders_and_summary(tmp_path, workdir):
     assert {p.name for p in folder.iterdir()} == {
         "input.sof",
         "parameters.json",
-        "job.json",
         "command.sh",
         "job.log",
         "manifest.json",
