@@ -39,6 +39,7 @@ from .stats import (
     clipped_combine,
     frame_noise,
     mesh_background,
+    mesh_box,
     nanmedian,
     pixel_noise,
     robust_sigma,
@@ -196,7 +197,7 @@ def _masked_median(frames: list[np.ndarray], masks: list[np.ndarray]) -> np.ndar
 
 
 def _mesh(shape: tuple[int, int], params: dict[str, Any]) -> int:
-    return max(8, int(round(min(shape) * params.get("mesh_fraction", 0.125))))
+    return mesh_box(shape, params.get("mesh_fraction", 0.125))
 
 
 @recipe("imaging_fringe_map", version="1")

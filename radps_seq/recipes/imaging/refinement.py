@@ -37,6 +37,7 @@ from .stats import (
     changed_fraction,
     median_filter,
     mesh_background,
+    mesh_box,
     nanmedian,
     pixel_noise,
     source_mask,
@@ -134,7 +135,7 @@ def _skysub(image: np.ndarray, header: fits.Header, split: Inputs, params: dict[
         (scale, offset), *_ = np.linalg.lstsq(design, image[good], rcond=None)
         background = scale * (model - 1.0) + offset
     else:
-        box = max(8, int(round(min(image.shape) * params.get("mesh_fraction", 0.125))))
+        box = mesh_box(image.shape, params.get("mesh_fraction", 0.125))
         background = mesh_background(image, mask, box)
     qc = {
         "background_range": float(np.ptp(background)),

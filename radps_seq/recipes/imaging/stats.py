@@ -131,13 +131,19 @@ def _clipped_median(values: np.ndarray, kappa: float = 3.0, iterations: int = 3)
     return float(np.median(values))
 
 
+def mesh_box(shape: tuple[int, ...], fraction: float = 0.125) -> int:
+    """Background cell size: a fraction of the image (so results do not depend on the
+    detector size), at least 8 pixels."""
+    return max(8, int(round(min(shape) * fraction)))
+
+
 def source_mask(
     image: np.ndarray, sigma: float, nsigma: float = 2.5, grow: int = 2, box: int | None = None
 ) -> np.ndarray:
     """Pixels belonging to sources: 3x3-smoothed excess over the local background
     (a mesh of ``box`` cells, default an eighth of the image) above ``nsigma`` x noise,
     grown by ``grow`` pixels."""
-    box = box or max(8, min(image.shape) // 8)
+    box = box or mesh_box(image.shape)
     local = image - mesh_background(image, np.zeros(image.shape, bool), box)
     mask = box_mean(local, 3) > nsigma * sigma / 3.0
     if grow > 0:
