@@ -28,14 +28,14 @@ raw_dark = (data_source("DARK")
             .with_match_keywords(binning, time_range=ONE_MONTH, level=1)
             .build())
 
-# Twilight flats match the night sky best but need a clear evening.
+# Twilight flats match the night sky best but need a clear evening; the dust pattern
+# drifts, so only the same night's are used (a cloudy night falls back to dome flats).
 raw_twilight_flat = (data_source("FLAT_TWILIGHT")
                      .with_classification_rule(twilight_flat_class)
                      .with_grouping_keywords([tpl_start] + filter_and_binning)
                      .with_setup_keywords(filter_and_binning)
                      .with_min_group_size(2)
                      .with_match_keywords(filter_and_binning, time_range=SAME_NIGHT, level=0)
-                     .with_match_keywords(filter_and_binning, time_range=THREE_DAYS, level=1)
                      .build())
 
 # Dome flats are taken whatever the weather.

@@ -106,22 +106,24 @@ def test_twilight_flats_are_preferred_and_dome_flats_are_the_fallback(sky, tmp_p
     first = sky.science(0, n=1)[0]
     second = sky.science(1, n=1)[0]
     r = reduce(sky, tmp_path)
-    assert r.parents(r.chain(first)["calibrate"], "MASTER_FLAT")[0].task == "twilight_flat"
-    # the evening before had twilight flats: still preferred, at a worse level
+    (flat,) = r.parents(r.chain(first)["calibrate"], "MASTER_FLAT")
+    assert flat.task == "twilight_flat"
+    # the evening before had twilight flats, but those are of another night: dome flats
     calibrate = r.chain(second)["calibrate"]
-    assert r.parents(calibrate, "MASTER_FLAT")[0].task == "twilight_flat"
-    assert calibrate.level == 1
+    (flat,) = r.parents(calibrate, "MASTER_FLAT")
+    assert flat.task == "dome_flat" and flat.night == calibrate.night
+    assert calibrate.level == 0
 
 
-def test_dome_flats_replace_twilight_flats_older_than_three_days(sky, tmp_path):
+def test_dome_flats_of_another_week_are_a_worse_level(sky, tmp_path):
     sky.full_night(0)
-    sky.full_night(5, without=("twilight_flats",))
+    sky.full_night(5, without=("twilight_flats", "dome_flats"))
     frame = sky.science(5, n=1)[0]
     r = reduce(sky, tmp_path)
     calibrate = r.chain(frame)["calibrate"]
     (flat,) = r.parents(calibrate, "MASTER_FLAT")
     assert flat.task == "dome_flat" and r.files(flat, "main")[0].startswith("FLAT_DOME")
-    assert calibrate.level == 0
+    assert calibrate.level == 1
 
 
 def test_maps_take_whichever_flat_is_closest_in_time(sky, tmp_path):
@@ -287,15 +289,21 @@ def test_association_preference_chooses_between_masters_and_raw_calibrations(
             assert r.files(calibrate, "MASTER_BIAS") == [], case
 
 
-def test_a_master_flat_on_disk_stands_in_for_the_flat_tasks(sky, tmp_path):
-    sky.full_night(0, without=("dome_flats",))
+@pytest.mark.parametrize("preference", ["raw", "master"])
+def test_a_master_flat_on_disk_stands_in_for_the_dome_flat_task(sky, tmp_path, preference):
+    sky.full_night(0, without=("twilight_flats",))  # a cloudy evening: dome flats only
     master = sky.master("MASTER_FLAT", -1, filter_name="V")
     sky.master("MASTER_FLAT", -1, filter_name="I")  # another filter: never chosen
     frame = sky.science(0, n=1)[0]
-    r = reduce(sky, tmp_path, association_preference="master")
+    r = reduce(sky, tmp_path, association_preference=preference)
     calibrate = r.chain(frame)["calibrate"]
-    assert r.files(calibrate, "MASTER_FLAT") == [master]
-    assert all(i.category == "MASTER_FLAT" for i in calibrate.inputs if i.slot == "MASTER_FLAT")
+    if preference == "master":
+        assert r.files(calibrate, "MASTER_FLAT") == [master]
+        assert [i.category for i in calibrate.inputs if i.slot == "MASTER_FLAT"] == ["MASTER_FLAT"]
+        assert calibrate.level == 1
+    else:
+        assert r.parents(calibrate, "MASTER_FLAT")[0].task == "dome_flat"
+        assert calibrate.level == 0
 
 
 def test_stacks_group_frames_by_target_filter_and_binning(sky, tmp_path):
