@@ -8,6 +8,7 @@ logged; target products are delivered to ``output_dir``; the summary closes the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -145,7 +146,10 @@ def execute(
         runlog.finish_reduction(reduction_id, result.status, result.to_dict())
         return result
     except BaseException as exc:
-        runlog.finish_reduction(reduction_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+        with contextlib.suppress(Exception):  # the original error is the one to report
+            runlog.finish_reduction(
+                reduction_id, "failed", {"error": f"{type(exc).__name__}: {exc}"}
+            )
         raise
     finally:
         runlog.close()
@@ -191,13 +195,19 @@ def deliver(jobs: list[JobOutcome], out: Path) -> None:
         if job.status not in PRODUCED:
             continue
         folder = out / job.task / job.id
-        folder.mkdir(parents=True, exist_ok=True)
-        for product in job.products:
-            target = folder / os.path.basename(product)
-            partial = target.with_name(f".{target.name}.part")
-            partial.unlink(missing_ok=True)
-            try:
-                os.link(product, partial)
-            except OSError:
-                shutil.copy2(product, partial)
-            os.replace(partial, target)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for product in job.products:
+                target = folder / os.path.basename(product)
+                partial = target.with_name(f".{target.name}.part")
+                partial.unlink(missing_ok=True)
+                try:
+                    os.link(product, partial)
+                except OSError:
+                    shutil.copy2(product, partial)
+                os.replace(partial, target)
+        except OSError as exc:
+            raise InputError(
+                f"cannot deliver the products of job {job.id} (task {job.task}) to {folder}: "
+                f"{exc.strerror or exc}"
+            ) from exc

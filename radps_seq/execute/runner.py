@@ -95,7 +95,9 @@ def process_job(spec: JobSpec, parents: Mapping[str, JobOutcome], ctx: RunContex
         if parents[parent_id].status == FAILED:
             return blocked(spec, parents[parent_id], worker)
     if spec.skipped:
-        handed_on, _ = resolve_inputs(spec, parents, main_only=True)
+        handed_on, problems = resolve_inputs(spec, parents, main_only=True)
+        if problems:  # nothing complete to hand on: its consumers must not run
+            return _failed_early(spec, start, worker, "; ".join(problems))
         return JobOutcome(
             spec.id,
             spec.task,
@@ -108,14 +110,7 @@ def process_job(spec: JobSpec, parents: Mapping[str, JobOutcome], ctx: RunContex
         )
     inputs, problems = resolve_inputs(spec, parents)
     if spec.error or problems:
-        error = spec.error or "; ".join(problems)
-        return JobOutcome(
-            spec.id,
-            spec.task,
-            FAILED,
-            error=error,
-            attempts=[Attempt(1, FAILED, start, time.time(), worker=worker, error=error)],
-        )
+        return _failed_early(spec, start, worker, spec.error or "; ".join(problems))
     parts = components(spec.recipe.identity, spec.recipe.version, spec.parameters, inputs)
     key = cache_key(parts)
     store = _store(ctx.workdir)
@@ -125,7 +120,7 @@ def process_job(spec: JobSpec, parents: Mapping[str, JobOutcome], ctx: RunContex
         return _cached(spec, folder, manifest, parts, start, worker)
     with store.lock(spec.id) as waited:
         if waited and not spec.forced:  # another run held the job: it may have finished it
-            action, again, manifest = decide(folder, key, parts, spec.previous, None)
+            action, _, manifest = decide(folder, key, parts, spec.previous, None)
             if action == "reuse":
                 return _cached(spec, folder, manifest, parts, start, worker)
         attempts: list[Attempt] = []
@@ -146,6 +141,12 @@ def process_job(spec: JobSpec, parents: Mapping[str, JobOutcome], ctx: RunContex
         reason=reason,
         error=attempts[-1].error,
     )
+
+
+def _failed_early(spec: JobSpec, start: float, worker: str, error: str) -> JobOutcome:
+    """The job cannot even be attempted (no recipe, an input file gone)."""
+    attempt = Attempt(1, FAILED, start, time.time(), worker=worker, error=error)
+    return JobOutcome(spec.id, spec.task, FAILED, error=error, attempts=[attempt])
 
 
 def blocked(spec: JobSpec, parent: JobOutcome, worker: str | None = None) -> JobOutcome:

@@ -2,9 +2,10 @@
 
 ``W/products/<task>/<job id>/`` holds the job's ``input.sof``, ``parameters.json``,
 ``command.sh``, ``job.log``, its products and, written last, ``manifest.json`` (what
-ran, the cache key and its components, and every product's sha256). A job is computed in a temporary sibling folder (same filesystem)
-and moved into place with ``os.rename``, so a killed run leaves either the old result,
-the new one, or none — never half of one. ``W/locks/<job id>.lock`` (``fcntl.flock``)
+ran, the cache key and its components, and every product's sha256). A job is computed
+in a temporary sibling folder (same filesystem) and moved into place with
+``os.rename``, so a killed run leaves either the old result, the new one, or none —
+never half of one. ``W/locks/<job id>.lock`` (``fcntl.flock``)
 keeps two runs on the same work directory from computing the same job at once; the
 kernel drops the lock when its holder dies, even on ``kill -9``.
 """
@@ -30,7 +31,6 @@ class ProductStore:
         self.workdir = Path(workdir).resolve()
         self.products = self.workdir / PRODUCTS
         self.locks = self.workdir / LOCKS
-        self._made: set[Path] = set()
 
     def folder(self, task: str, job_id: str) -> Path:
         return self.products / task / job_id
@@ -39,19 +39,14 @@ class ProductStore:
         """Where the log of a job's last failed attempt is kept (no products are)."""
         return self.products / task / f"{job_id}.failed.log"
 
-    def _ensure(self, path: Path) -> None:
-        if path not in self._made:
-            path.mkdir(parents=True, exist_ok=True)
-            self._made.add(path)
-
     def new_tmp(self, task: str, job_id: str) -> Path:
         """A fresh, empty folder next to the job's final folder (call under the job's
         lock: the name is fixed, so whatever a killed run left there is discarded)."""
-        parent = self.products / task
-        self._ensure(parent)
-        tmp = parent / f".{job_id}{_TMP}"
+        tmp = self.products / task / f".{job_id}{_TMP}"
         try:
             tmp.mkdir()
+        except FileNotFoundError:  # first job of the task (folders are made on demand)
+            tmp.mkdir(parents=True)
         except FileExistsError:
             shutil.rmtree(tmp)
             tmp.mkdir()
@@ -87,8 +82,12 @@ class ProductStore:
     def lock(self, job_id: str) -> Iterator[bool]:
         """Hold the job's lock; yields True when another run held it first (so the
         caller should look again for the result that run may have produced)."""
-        self._ensure(self.locks)
-        fd = os.open(self.locks / f"{job_id}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        path = self.locks / f"{job_id}.lock"
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError:
+            self.locks.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             waited = False
             try:

@@ -45,3 +45,11 @@ def test_run_writes_edps_job_folders_and_summary(tmp_path, workdir):
     assert delivered == sorted(f"science/{j['id']}/SCIENCE_REDUCED.dat" for j in science)
     runs = load_runs(workdir)
     assert sorted(runs["status"]) == ["succeeded"] * 4
+
+
+def test_progress_lines_go_to_stderr(tmp_path, workdir, capsys):
+    c, ids = imaging(tmp_path / "data")
+    execute(c.graph, bfs(c.graph), workdir=workdir, progress=True, dummy=True)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith(f"[1/4] succeeded bias {ids['bias']} ")
+    assert lines[-1].startswith("[4/4] succeeded science ")
