@@ -70,7 +70,6 @@ def build_job_graph(
     for draft in drafts:
         job = draft.job
         job.target = job.id in target_ids
-        job.features = _features(draft)
         graph.add_node(
             job.id,
             task=job.task,
@@ -79,8 +78,8 @@ def build_job_graph(
             target=job.target,
             skippable=job.skippable,
             slots=draft.slots,
-            features=job.features,
             job=job,
+            draft=draft,
         )
     for draft in drafts:
         for item in draft.job.inputs:
@@ -104,22 +103,33 @@ def build_job_graph(
     )
     depth: dict[str, int] = {}
     for node in order:
+        attrs = graph.nodes[node]
         depth[node] = max((depth[p] + 1 for p in graph.predecessors(node)), default=0)
-        graph.nodes[node]["features"]["depth"] = depth[node]
+        job = attrs["job"]
+        job.features = _features(attrs.pop("draft"), depth[node])
+        attrs["features"] = job.features
     graph.graph["order"] = order
     graph.graph["workflow"] = workflow.name
     return graph
 
 
-def _features(draft: Draft) -> dict[str, Any]:
-    """What is known before the job runs: setup keywords, input counts and sizes."""
+def _features(draft: Draft, depth: int) -> dict[str, Any]:
+    """What is known before the job runs: setup keywords, input counts and data volume.
+
+    A job fed by upstream jobs has no files of its own yet; its data volume is that of
+    its main-input jobs (features are computed in topological order, so theirs exist).
+    """
     job = draft.job
-    sizes = [getattr(f, "size", 0) or 0 for f in draft.main_frames]
+    if draft.main_frames:
+        volume = sum(getattr(f, "size", 0) or 0 for f in draft.main_frames)
+    else:
+        volume = sum(p.job.features.get("input_bytes", 0) for p in draft.main_parents)
     features: dict[str, Any] = {"task": job.task, "level": job.level}
     features.update(job.setup)
     features["n_inputs"] = len(job.inputs)
     features["n_main"] = len(draft.main_frames) or len(draft.main_parents)
-    features["input_bytes"] = int(sum(sizes))
+    features["input_bytes"] = int(volume)
+    features["depth"] = depth
     return features
 
 
