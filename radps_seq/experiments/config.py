@@ -59,6 +59,8 @@ DEFAULT_SPACE: dict[str, dict[str, Any]] = {
     "l2_regularization": {"low": 1e-4, "high": 10.0, "log": True},
     "resolution": {"low": 0.0, "high": 0.5},
     "skip_threshold": {"low": 0.5, "high": 0.999},
+    "skip_max_depth": {"low": 1, "high": 6, "int": True},
+    "skip_min_samples_leaf": {"low": 3, "high": 40, "int": True},
 }
 
 

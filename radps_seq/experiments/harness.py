@@ -21,7 +21,7 @@ from radps_seq.errors import RadpsError
 from radps_seq.experiments.config import ConfigError, ExperimentConfig, load_config
 from radps_seq.experiments.data import Instance, parse_source, source_instances
 from radps_seq.experiments.evaluate import References, evaluate_fold, threshold_sweep
-from radps_seq.experiments.splits import Fold, folds
+from radps_seq.experiments.splits import Fold, folds, for_seed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,6 +43,25 @@ class ComparisonResult:
     experiment_id: str | None = None
     tracking_uri: str | None = None
     registered: tuple[str, ...] = ()
+
+    #: Columns ``str()`` shows; ``to_dict()`` and the MLflow runs have them all.
+    SHOWN = (
+        "sequencer", "split", "workers", "n", "ratio_lb_mean", "ratio_lb_worst",
+        "ratio_oracle_mean", "ratio_oracle_worst", "first_target_speedup_bfs_mean",
+        "saving_recovered_mean", "targets_changed_frac_mean", "refusals",
+    )  # fmt: skip
+
+    def __str__(self) -> str:
+        from radps_seq.experiments.summary import to_markdown
+
+        shown = self.table[[c for c in self.SHOWN if c in self.table.columns]]
+        lines = [f"experiment {self.name}: {len(self.results)} replays", "", to_markdown(shown)]
+        if self.parent_run_id:
+            lines.append(f"MLflow run {self.parent_run_id} (experiment {self.experiment_id}) "
+                         f"in {self.tracking_uri}")  # fmt: skip
+        if self.registered:
+            lines.append(f"registered models: {', '.join(self.registered)}")
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         table = self.table.astype(object).where(self.table.notna(), None)
@@ -102,8 +121,11 @@ def compare(
     records: list[dict[str, Any]] = []
     models: dict[tuple[str, str, str], Sequencer] = {}
     for split in config.splits:
-        for fold in cuts[split.name]:
+        for whole in cuts[split.name]:
             for seed in config.seeds:
+                fold = for_seed(whole, seed)
+                if fold is None:
+                    continue
                 found, fitted = evaluate_fold(
                     fold, config.sequencers, config.workers, seed,
                     objective=config.objective, references=references, progress=say,
@@ -150,7 +172,7 @@ def _sweep(
     if not config.thresholds:
         return pd.DataFrame(rows)
     for (label, split, fold_name), sequencer in models.items():
-        fold = next(f for f in cuts[split] if f.name == fold_name)
+        fold = for_seed(next(f for f in cuts[split] if f.name == fold_name), config.seeds[0])
         for record in threshold_sweep(
             sequencer, fold.test, config.thresholds, config.workers[0],
             objective=config.objective, seed=config.seeds[0], references=references,
@@ -239,7 +261,10 @@ def _track(
             result.sweep.to_csv(out / "threshold_sweep.csv", index=False)
             files.append(out / "threshold_sweep.csv")
             files.append(plots.threshold_plot(result.sweep, out / "skip_threshold.png"))
-        first = min(cuts[config.splits[0].name][0].test, key=lambda i: i.graph.number_of_nodes())
+        first = min(
+            (i for f in cuts[config.splits[0].name] for i in f.test),
+            key=lambda i: i.graph.number_of_nodes(),
+        )
         files.append(plots.job_graph_plot(first.graph, out / "job_graph.png", first.name))
         files.append(Path(config.path))
         tracking.log_files(client, parent, files)

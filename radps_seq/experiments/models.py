@@ -22,11 +22,11 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self
 
 import networkx as nx
+import numpy as np
 
 from radps_seq.experiments.features import job_features
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
     from radps_seq.experiments.features import Examples
@@ -77,7 +77,6 @@ class FeatureEncoder:
         return [c in self.categories_ for c in self.columns_]
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
-        import numpy as np
         import pandas as pd
 
         out = np.full((len(X), len(self.columns_)), np.nan)
@@ -125,7 +124,6 @@ class RuntimeModel:
         self.random_state = random_state
 
     def fit(self, X: pd.DataFrame, runtime_s: pd.Series) -> Self:
-        import numpy as np
 
         keep = runtime_s.notna().to_numpy()
         X, y = X[keep], np.log1p(runtime_s.to_numpy(dtype=float)[keep].clip(min=0.0))
@@ -152,7 +150,6 @@ class RuntimeModel:
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Predicted wall time in seconds (never negative)."""
-        import numpy as np
 
         if self.estimator_ is None or not len(X):
             return np.full(len(X), self.default_s_)
@@ -162,24 +159,31 @@ class RuntimeModel:
 
 
 class SkipModel:
-    """``p_noop`` of skippable stages, only for tasks seen with a measured effect.
+    """``p_noop`` of skippable stages: one small decision tree per task, read as smoothed
+    leaf frequencies ``(no-ops + 1) / (runs + 2)``; NaN for tasks never seen.
 
-    With enough labels of both kinds it is a gradient-boosted classifier; otherwise the
-    smoothed no-op rate of the task ((no-ops + 1) / (runs + 2), so one lucky run is not
-    certainty). A task never observed gets NaN: the planner never skips what it has not
-    seen.
+    One wrong skip changes every product downstream, so a skip is only worth proposing
+    on overwhelming evidence, and a smoothed leaf frequency says how much evidence there
+    is: a leaf of 20 harmless runs gives 0.95, of 98 gives 0.99. The skip threshold then
+    reads as "how many consistent past runs does a skip need". (Boosted probabilities
+    saturate on small leaves and do not read that way.) A task with fewer than
+    ``min_examples`` labels, or only one outcome, gets its smoothed overall rate.
+
+    Text features (filter, instrument mode) enter as the task's smoothed no-op rate for
+    that value (an unseen value gets the task's overall rate), so one split can separate
+    "filters where this stage never matters" from the rest; a night-level number such
+    as the moon's altitude would otherwise win the first split on a small log and
+    not carry over to the next night.
     """
 
     def __init__(
         self,
-        max_iter: int = 100,
-        learning_rate: float = 0.1,
-        min_samples_leaf: int = 5,
+        max_depth: int = 4,
+        min_samples_leaf: int = 10,
         min_examples: int = 20,
         random_state: int = 0,
     ) -> None:
-        self.max_iter = max_iter
-        self.learning_rate = learning_rate
+        self.max_depth = max_depth
         self.min_samples_leaf = min_samples_leaf
         self.min_examples = min_examples
         self.random_state = random_state
@@ -188,44 +192,91 @@ class SkipModel:
         keep = noop.notna().to_numpy()
         X, y = X[keep], noop.to_numpy(dtype=float)[keep].astype(int)
         self.n_examples_ = int(len(y))
-        tasks = X["task"].astype(str) if "task" in X else None
+        self.encoder_ = FeatureEncoder().fit(X.drop(columns="task", errors="ignore"))
         self.task_rate_: dict[str, float] = {}
-        if tasks is not None:
-            for task, labels in zip(*_by_task(tasks.to_numpy(), y), strict=True):
-                self.task_rate_[task] = (labels.sum() + 1.0) / (len(labels) + 2.0)
-        self.encoder_ = FeatureEncoder().fit(X)
-        self.estimator_ = None
-        if len(y) >= self.min_examples and len(set(y)) == 2 and self.encoder_.columns_:
-            from sklearn.ensemble import HistGradientBoostingClassifier
-
-            estimator = HistGradientBoostingClassifier(
-                max_iter=self.max_iter,
-                learning_rate=self.learning_rate,
-                min_samples_leaf=self.min_samples_leaf,
-                categorical_features=self.encoder_.categorical_mask,
-                early_stopping=False,
-                random_state=self.random_state,
-            )
-            with single_thread():
-                self.estimator_ = estimator.fit(self.encoder_.transform(X), y)
+        self.trees_: dict[str, _TaskTree] = {}
+        if "task" not in X:
+            return self
+        tasks = X["task"].astype(str).to_numpy()
+        for task, labels in zip(*_by_task(tasks, y), strict=True):
+            self.task_rate_[task] = _smoothed(labels.sum(), len(labels))
+            if len(labels) >= self.min_examples and 0 < labels.sum() < len(labels):
+                self.trees_[task] = self._tree(X[tasks == task], labels)
         return self
+
+    def _tree(self, X: pd.DataFrame, y: np.ndarray) -> _TaskTree:
+        from sklearn.tree import DecisionTreeClassifier
+
+        rates = {}
+        codes = self.encoder_.transform(X)
+        for i, column in enumerate(self.encoder_.columns_):
+            if column in self.encoder_.categories_:
+                values = codes[:, i]
+                rates[i] = {
+                    float(v): _smoothed(y[values == v].sum(), int((values == v).sum()))
+                    for v in set(values[~np.isnan(values)].tolist())
+                }
+        task_tree = _TaskTree(None, {}, rates, _smoothed(y.sum(), len(y)))
+        features = task_tree.features(codes)
+        tree = DecisionTreeClassifier(
+            max_depth=self.max_depth,
+            min_samples_leaf=self.min_samples_leaf,
+            random_state=self.random_state,
+        ).fit(features, y)
+        leaves = tree.apply(features)
+        task_tree.tree = tree
+        task_tree.leaf_rate = {
+            int(leaf): _smoothed(y[leaves == leaf].sum(), int((leaves == leaf).sum()))
+            for leaf in set(leaves.tolist())
+        }
+        return task_tree
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """P(the stage changes nothing beyond tolerance); NaN for unseen tasks."""
-        import numpy as np
 
-        if not len(X):
-            return np.zeros(0)
-        tasks = X["task"].astype(str) if "task" in X else None
-        if tasks is None:
-            return np.full(len(X), np.nan)
-        seen = tasks.isin(list(self.task_rate_)).to_numpy()
-        if self.estimator_ is not None:
-            with single_thread():
-                p = self.estimator_.predict_proba(self.encoder_.transform(X))[:, 1]
-        else:
-            p = tasks.map(self.task_rate_).to_numpy(dtype=float)
-        return np.where(seen, p, np.nan)
+        p = np.full(len(X), np.nan)
+        if not len(X) or "task" not in X:
+            return p
+        tasks = X["task"].astype(str).to_numpy()
+        for task in set(tasks.tolist()) & self.task_rate_.keys():
+            rows = tasks == task
+            if task in self.trees_:
+                p[rows] = self.trees_[task].predict(self.encoder_.transform(X[rows]))
+            else:
+                p[rows] = self.task_rate_[task]
+        return p
+
+
+class _TaskTree:
+    """One task's skip tree: category columns replaced by their no-op rates, and the
+    smoothed no-op rate of every leaf."""
+
+    def __init__(
+        self,
+        tree: Any,
+        leaf_rate: dict[int, float],
+        rates: dict[int, dict[float, float]],
+        prior: float,
+    ) -> None:
+        self.tree = tree
+        self.leaf_rate = leaf_rate
+        self.rates = rates
+        self.prior = prior
+
+    def features(self, codes: np.ndarray) -> np.ndarray:
+        out = codes.copy()
+        for i, rate in self.rates.items():
+            out[:, i] = [rate.get(float(v), self.prior) for v in codes[:, i]]
+        return out
+
+    def predict(self, codes: np.ndarray) -> np.ndarray:
+
+        leaves = self.tree.apply(self.features(codes))
+        return np.array([self.leaf_rate[int(leaf)] for leaf in leaves])
+
+
+def _smoothed(noops: float, runs: int) -> float:
+    return (float(noops) + 1.0) / (runs + 2.0)
 
 
 def _by_task(tasks: np.ndarray, y: np.ndarray) -> tuple[list[str], list[np.ndarray]]:

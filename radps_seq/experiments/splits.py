@@ -77,6 +77,19 @@ def folds(spec: SplitSpec, instances: list[Instance]) -> list[Fold]:
     return out
 
 
+def for_seed(fold: Fold, seed: int) -> Fold | None:
+    """The fold as seen by one experiment seed: instances generated for another seed
+    (``meta['seed']``, e.g. simulated nights) are left out; shared data (no seed) stays.
+    None when a side becomes empty."""
+
+    def keep(inst: Instance) -> bool:
+        return inst.meta.get("seed") in (None, seed)
+
+    train = [i for i in fold.train if keep(i)]
+    test = [i for i in fold.test if keep(i)]
+    return Fold(fold.split, fold.name, train, test) if train and test else None
+
+
 def validation_folds(spec: SplitSpec, train: list[Instance]) -> list[Fold]:
     """Folds *inside* a training set, for tuning: the split's own rule applied to the
     training instances, or leave-one-instance-out when that rule has nothing to cut

@@ -143,23 +143,10 @@ def cross_validate(examples: Examples, sequencer: Any) -> dict[str, float]:
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
-    from radps_seq.experiments.models import RuntimeModel, SkipModel
-
     groups = examples.group.to_numpy()
     n_groups = len(set(groups))
     if n_groups < 2:
         return {}
-    runtime_params = {
-        k: getattr(sequencer, k)
-        for k in (
-            "max_iter",
-            "learning_rate",
-            "max_leaf_nodes",
-            "min_samples_leaf",
-            "l2_regularization",
-            "random_state",
-        )
-    }
     y = np.log1p(examples.runtime_s.to_numpy(dtype=float))
     tasks = examples.X["task"].astype(str).to_numpy()
     err, base, timed = [], [], ~np.isnan(y)
@@ -167,7 +154,8 @@ def cross_validate(examples: Examples, sequencer: Any) -> dict[str, float]:
     folds = GroupKFold(n_splits=min(MAX_FOLDS, n_groups))
     for train_idx, test_idx in folds.split(examples.X, groups=groups):
         X_train, X_test = examples.X.iloc[train_idx], examples.X.iloc[test_idx]
-        model = RuntimeModel(**runtime_params).fit(X_train, examples.runtime_s.iloc[train_idx])
+        model, skip = sequencer.new_models()
+        model.fit(X_train, examples.runtime_s.iloc[train_idx])
         keep = timed[test_idx]
         predicted = np.log1p(model.predict(X_test))[keep]
         truth = y[test_idx][keep]
@@ -178,9 +166,7 @@ def cross_validate(examples: Examples, sequencer: Any) -> dict[str, float]:
         base.append(np.abs([means.get(t, fallback) for t in tasks[test_idx][keep]] - truth))
         labelled = examples.noop.iloc[test_idx].notna().to_numpy()
         if labelled.any():
-            skip = SkipModel(random_state=sequencer.random_state).fit(
-                X_train, examples.noop.iloc[train_idx]
-            )
+            skip.fit(X_train, examples.noop.iloc[train_idx])
             p_noop.append(skip.predict_proba(X_test[labelled]))
             noop.append(examples.noop.iloc[test_idx].to_numpy()[labelled])
     errors, baseline = np.concatenate(err), np.concatenate(base)

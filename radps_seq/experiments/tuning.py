@@ -138,7 +138,7 @@ def tune(
     from radps_seq.experiments import tracking
     from radps_seq.experiments.evaluate import References
     from radps_seq.experiments.harness import load_instances, split_folds
-    from radps_seq.experiments.splits import validation_folds
+    from radps_seq.experiments.splits import for_seed, validation_folds
 
     if trials < 1:
         raise RadpsError(f"tune: trials must be at least 1, got {trials}")
@@ -147,7 +147,12 @@ def tune(
     spec = next(s for s in config.sequencers if s.label == tuning.sequencer)
     split = next(s for s in config.splits if s.name == tuning.split)
     outer = split_folds(config, load_instances(config))[split.name]
-    validation = [inner for fold in outer for inner in validation_folds(split, fold.train)]
+    cuts = [
+        for_seed(inner, config.seeds[0])
+        for f in outer
+        for inner in validation_folds(split, f.train)
+    ]
+    validation = [fold for fold in cuts if fold is not None]
     if not validation:
         raise RadpsError(f"{config.path}: split {split.name!r} leaves no validation folds")
     storage = storage or DEFAULT_STORAGE

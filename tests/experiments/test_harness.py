@@ -66,6 +66,8 @@ def test_table_has_a_row_per_sequencer_split_and_k(result):
     assert (baseline["ratio_baseline_mean"] == 1.0).all()
     assert (table[table["sequencer"] == "bfs"]["first_target_speedup_bfs_mean"] == 1.0).all()
     json.dumps(result.to_dict())
+    text = str(result)
+    assert "| learned | nights | auto |" in text and result.parent_run_id in text
 
 
 def test_records_measure_skips_against_the_oracle(result):

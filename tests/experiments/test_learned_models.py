@@ -102,3 +102,14 @@ def test_fitted_model_predicts_every_complete_job(montage):
 
 def test_empty_graph_has_no_features():
     assert job_features(nx.DiGraph()).empty
+
+
+def test_skip_model_trees_find_where_a_stage_is_harmless():
+    filters = ["B", "R", "I", "z"] * 15
+    X = pd.DataFrame({"task": "defringe", "filter": filters, "exptime": np.arange(60.0)})
+    noop = pd.Series([1.0 if f in ("B", "R") else 0.0 for f in filters])
+    model = SkipModel(min_samples_leaf=5).fit(X, noop)
+    p = model.predict_proba(pd.DataFrame({"task": "defringe", "filter": ["R", "B", "z", "U"]}))
+    assert p[0] == p[1] == pytest.approx(31 / 32)  # 30 harmless runs in B or R: 31 / 32
+    assert p[2] == pytest.approx(1 / 32)  # 30 runs that changed something
+    assert p[3] < 0.5  # an unseen filter is not evidence of harmlessness

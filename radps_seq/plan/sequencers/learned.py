@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from radps_seq.experiments.features import Examples
-    from radps_seq.experiments.models import LearnedModel
+    from radps_seq.experiments.models import LearnedModel, RuntimeModel, SkipModel
 
 DEFAULT_SKIP_THRESHOLD = 0.9
 
@@ -52,8 +52,9 @@ DEFAULT_SKIP_THRESHOLD = 0.9
 class LearnedSequencer(BaseSequencer):
     """Hyper-parameters: ``objective`` (None: the request's), ``skip_threshold`` (None:
     the loaded model's, else 0.9; above 1 never skips), ``model`` (a directory or
-    ``models:/NAME/VERSION`` to load instead of training), ``resolution``, and the
-    runtime model's gradient-boosting parameters. Learned state: ``model_``."""
+    ``models:/NAME/VERSION`` to load instead of training), ``resolution``, the runtime
+    model's gradient-boosting parameters and the skip model's tree size
+    (``skip_max_depth``, ``skip_min_samples_leaf``). Learned state: ``model_``."""
 
     name = "learned"
 
@@ -68,6 +69,8 @@ class LearnedSequencer(BaseSequencer):
         max_leaf_nodes: int = 31,
         min_samples_leaf: int = 5,
         l2_regularization: float = 0.0,
+        skip_max_depth: int = 4,
+        skip_min_samples_leaf: int = 10,
         random_state: int = 0,
     ) -> None:
         self.objective = objective
@@ -79,6 +82,8 @@ class LearnedSequencer(BaseSequencer):
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
+        self.skip_max_depth = skip_max_depth
+        self.skip_min_samples_leaf = skip_min_samples_leaf
         self.random_state = random_state
 
     def fit(self, run_log: pd.DataFrame | None = None) -> Self:
@@ -98,23 +103,33 @@ class LearnedSequencer(BaseSequencer):
 
     def fit_examples(self, examples: Examples) -> Self:
         """Train on already extracted examples (what ``fit`` does after reading the log)."""
-        from radps_seq.experiments.models import LearnedModel, RuntimeModel, SkipModel
+        from radps_seq.experiments.models import LearnedModel
 
         self._check_params()
+        runtime, skip = self.new_models()
         self.model_ = LearnedModel.fit(
-            examples,
-            runtime=RuntimeModel(
-                max_iter=self.max_iter,
-                learning_rate=self.learning_rate,
-                max_leaf_nodes=self.max_leaf_nodes,
-                min_samples_leaf=self.min_samples_leaf,
-                l2_regularization=self.l2_regularization,
-                random_state=self.random_state,
-            ),
-            skip=SkipModel(random_state=self.random_state),
-            info={"params": self.planning_params()},
+            examples, runtime=runtime, skip=skip, info={"params": self.planning_params()}
         )
         return self
+
+    def new_models(self) -> tuple[RuntimeModel, SkipModel]:
+        """Unfitted runtime and skip models with this sequencer's hyper-parameters."""
+        from radps_seq.experiments.models import RuntimeModel, SkipModel
+
+        runtime = RuntimeModel(
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            random_state=self.random_state,
+        )
+        skip = SkipModel(
+            max_depth=self.skip_max_depth,
+            min_samples_leaf=self.skip_min_samples_leaf,
+            random_state=self.random_state,
+        )
+        return runtime, skip
 
     def planning_params(self) -> dict[str, Any]:
         """The parameters a saved model carries into planning (``objective`` is the one
