@@ -41,3 +41,29 @@ class ScanResult:
 
     headers: list[Header]
     errors: list[ScanError]
+
+
+_new = object.__new__
+_set_path = Header.path.__set__  # type: ignore[attr-defined]
+_set_keywords = Header.keywords.__set__  # type: ignore[attr-defined]
+_set_size = Header.size.__set__  # type: ignore[attr-defined]
+_set_mtime = Header.mtime.__set__  # type: ignore[attr-defined]
+_set_identity = Header.identity.__set__  # type: ignore[attr-defined]
+
+
+def make_header(
+    path: str, keywords: dict[str, object], size: int, mtime: float, identity: str
+) -> Header:
+    """``Header(path, keywords, size, mtime, identity)``, built through its slots.
+
+    A frozen dataclass's ``__init__`` goes through ``object.__setattr__`` per field;
+    setting the slots directly is over twice as fast, and a scan builds one per file
+    (~1 us of a ~10 us re-scan per file).
+    """
+    header = _new(Header)
+    _set_path(header, path)
+    _set_keywords(header, keywords)
+    _set_size(header, size)
+    _set_mtime(header, mtime)
+    _set_identity(header, identity)
+    return header

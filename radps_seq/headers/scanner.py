@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from radps_seq.headers import reader
 from radps_seq.headers.index import DirEntries, Entry, HeaderIndex
-from radps_seq.headers.model import Header, ScanError, ScanResult
+from radps_seq.headers.model import Header, ScanError, ScanResult, make_header
 from radps_seq.headers.walk import FoundFile, Walk, walk
 
 # (directory key, (path, name, size, mtime_ns, mtime)) of a file whose header is read
@@ -81,7 +81,7 @@ def _reuse(
                 continue
             matched += 1
             if entry[0] == size and entry[1] == mtime_ns:
-                headers.append(Header(path, entry[3], size, mtime, entry[2]))
+                headers.append(make_header(path, entry[3], size, mtime, entry[2]))
             else:
                 todo.append((key, found_file))
         if matched < len(entries) and key in found.walked:
@@ -108,7 +108,7 @@ def _read_all(
                 errors.append(ScanError(path, result))
                 continue
             identity, keywords = result
-            headers.append(Header(path, keywords, size, mtime, identity))
+            headers.append(make_header(path, keywords, size, mtime, identity))
             entries = changed.get(key)
             if entries is None:
                 entries = changed[key] = {}

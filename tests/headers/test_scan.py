@@ -4,6 +4,7 @@ import pytest
 
 import radps_seq.headers.scanner as scanner
 from radps_seq.headers import Header, ScanError, ScanResult, scan
+from radps_seq.headers.model import make_header
 
 from .conftest import write_fits
 
@@ -124,3 +125,7 @@ def test_header_is_a_frozen_value():
         header.path = "b.fits"
     assert "dpr.type" not in repr(header)
     assert hash(header) == hash(Header("a.fits", {"other": 1}, 1, 0.0, "x"))
+    fast = make_header("a.fits", {"dpr.type": "BIAS"}, 1, 0.0, "x")
+    assert fast == header and type(fast) is Header
+    with pytest.raises(AttributeError):
+        fast.size = 2
