@@ -19,6 +19,7 @@ by that signal). When the client goes away (its end of the pipe closes, even on
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -39,7 +40,21 @@ def _send(message: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+def _warm(request: dict[str, Any]) -> None:
+    """Import the job's recipe module here, once, so that every later child inherits it
+    instead of importing it anew (a failure is the child's to report, not ours)."""
+    recipe = request.get("recipe") or {}
+    if recipe.get("kind") != "python":
+        return
+    with contextlib.suppress(Exception):
+        from radps_seq.execute.recipe_call import RecipeRef, load_callable
+
+        load_callable(RecipeRef.from_dict(recipe))
+
+
 def _fork(request: dict[str, Any], closing: list[int]) -> int:
+    _warm(request)
+    gc.freeze()  # children's collections then skip the inherited objects: fewer copied pages
     pid = os.fork()
     if pid:
         return pid
