@@ -123,6 +123,8 @@ def run_reduction(request: ReductionRequest, progress: bool = False) -> tuple[An
 
     workflow, derivation = derive_for(request, progress=progress)
     plan = propose(request, derivation)
+    if plan.skip:
+        plan = keep_reused(plan, request, workflow, derivation)
     result = execute(
         derivation.graph,
         plan,
@@ -143,6 +145,28 @@ def run_reduction(request: ReductionRequest, progress: bool = False) -> tuple[An
     if request.track:
         _track(request, result, plan)
     return derivation, plan, result
+
+
+def keep_reused(plan: Any, request: ReductionRequest, workflow: Any, derivation: Any) -> Any:
+    """Drop proposed skips of jobs whose products already exist: skipping them saves no
+    compute and would change products that earlier reductions delivered."""
+    from .execute import dry_run
+    from .plan import Plan
+
+    decisions = dry_run(
+        derivation.graph,
+        Plan(plan.planner, list(plan.order), [], dict(plan.predictions)),
+        workdir=request.workdir,
+        workflow=workflow,
+        force=request.force,
+        force_downstream=list(request.force_downstream) or False,
+        dummy=request.dummy,
+    )
+    reused = {d.job for d in decisions if d.action == "reuse"}
+    kept = [job for job in plan.skip if job not in reused]
+    if len(kept) != len(plan.skip):
+        log.info("%d proposed skip(s) dropped: their products already exist", len(plan.skip) - len(kept))
+    return Plan(plan.planner, list(plan.order), kept, dict(plan.predictions))
 
 
 def _track(request: ReductionRequest, result: Any, plan: Any) -> None:
