@@ -40,20 +40,7 @@ def _send(message: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def _warm(request: dict[str, Any]) -> None:
-    """Import the job's recipe module here, once, so that every later child inherits it
-    instead of importing it anew (a failure is the child's to report, not ours)."""
-    recipe = request.get("recipe") or {}
-    if recipe.get("kind") != "python":
-        return
-    with contextlib.suppress(Exception):
-        from radps_seq.execute.recipe_call import RecipeRef, load_callable
-
-        load_callable(RecipeRef.from_dict(recipe))
-
-
 def _fork(request: dict[str, Any], closing: list[int]) -> int:
-    _warm(request)
     gc.freeze()  # children's collections then skip the inherited objects: fewer copied pages
     pid = os.fork()
     if pid:
