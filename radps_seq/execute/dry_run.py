@@ -15,7 +15,7 @@ import networkx as nx
 from .cache import cache_key, components, decide
 from .inputs import resolve_inputs
 from .prepare import prepare
-from .result import FAILED, SKIPPED, Decision, JobOutcome
+from .result import CACHED, FAILED, SKIPPED, Decision, JobOutcome
 from .runner import produced_outcome
 from .store import ProductStore
 
@@ -57,11 +57,11 @@ def dry_run(
             decisions.append(Decision(job_id, spec.task, "skip" if spec.skipped else "run", reason))
             continue
         if spec.skipped:
-            handed_on = [] if waiting else resolve_inputs(spec, parents, main_only=True)[0]
-            known[job_id] = JobOutcome(
-                job_id, spec.task, _PENDING if waiting else SKIPPED, passthrough=handed_on
-            )
-            decisions.append(Decision(job_id, spec.task, "skip", "skipped by plan"))
+            handed_on, problems = ([], []) if waiting else resolve_inputs(spec, parents, True)
+            status = FAILED if problems else _PENDING if waiting else SKIPPED
+            known[job_id] = JobOutcome(job_id, spec.task, status, passthrough=handed_on)
+            reason = "will fail: " + "; ".join(problems) if problems else "skipped by plan"
+            decisions.append(Decision(job_id, spec.task, "skip", reason))
             continue
         known[job_id] = JobOutcome(job_id, spec.task, _PENDING)
         inputs, problems = ([], []) if waiting else resolve_inputs(spec, parents)
@@ -79,7 +79,7 @@ def dry_run(
             )
             if action == "reuse":
                 known[job_id] = produced_outcome(
-                    spec, store.folder(spec.task, job_id), manifest, parts, "cached", reason
+                    spec, store.folder(spec.task, job_id), manifest, parts, CACHED, reason
                 )
                 decisions.append(Decision(job_id, spec.task, "reuse", reason))
                 continue

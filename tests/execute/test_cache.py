@@ -138,3 +138,19 @@ def test_dry_run_says_what_would_happen_and_touches_nothing(tmp_path, workdir):
     forced = dry_run(c.graph, bfs(c.graph), workdir=workdir, force_downstream=["bias"])
     assert {d.reason for d in forced} == {"forced", f"forced downstream of {ids['bias']}"}
     assert json.loads((workdir / "products" / "flat" / ids["flat"] / "manifest.json").read_text())
+
+
+def test_dry_run_reports_skips_and_failures_ahead(tmp_path, workdir):
+    c = Cascade(tmp_path)
+    raw = c.raw("s")
+    fix = c.job("fix", files=[(raw, "SCIENCE")], products=("SCIENCE",), skippable=True)
+    use = c.job("use", parents={fix: ("main", "SCIENCE")}, target=True)
+    lost = c.job("lost", files=[(c.raw("gone"), "RAW")], target=True)
+    after = c.job("after", parents={lost: ("main", "PRODUCT")}, target=True)
+    Path(tmp_path / "raw" / "gone.fits").unlink()
+    decisions = {d.job: d for d in dry_run(c.graph, bfs(c.graph, skip=[fix]), workdir=workdir)}
+    assert (decisions[fix].action, decisions[fix].reason) == ("skip", "skipped by plan")
+    assert (decisions[use].action, decisions[use].reason) == ("run", "no previous result")
+    assert decisions[lost].reason.startswith("will fail: input file missing: ")
+    assert decisions[after].reason == f"will fail: blocked by lost job {lost}"
+    assert [d.to_dict()["action"] for d in decisions.values()] == ["skip", "run", "run", "run"]
