@@ -105,7 +105,15 @@ def _numeric(values: pd.Series) -> bool:
 
 
 class RuntimeModel:
-    """Gradient-boosted trees on ``log1p(runtime_s)``; the median runtime with < 2 rows."""
+    """Gradient-boosted trees on ``log1p(runtime_s)``; the median runtime with < 2 rows.
+
+    ``unseen`` says what a task type never seen in training gets: ``"mean"`` (default)
+    the mean of the per-task mean runtimes — exactly what the critical-path baseline
+    assumes, so on an unknown workflow the learned planner falls back to that baseline
+    rather than extrapolating — or ``"model"``, the trees' guess from the job's inputs
+    and position (measured to help on average and to hurt in the worst case on trace
+    families never trained on; see benchmarks/results).
+    """
 
     def __init__(
         self,
@@ -114,6 +122,7 @@ class RuntimeModel:
         max_leaf_nodes: int = 31,
         min_samples_leaf: int = 5,
         l2_regularization: float = 0.0,
+        unseen: str = "mean",
         random_state: int = 0,
     ) -> None:
         self.max_iter = max_iter
@@ -121,14 +130,19 @@ class RuntimeModel:
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
+        self.unseen = unseen
         self.random_state = random_state
 
     def fit(self, X: pd.DataFrame, runtime_s: pd.Series) -> Self:
-
         keep = runtime_s.notna().to_numpy()
-        X, y = X[keep], np.log1p(runtime_s.to_numpy(dtype=float)[keep].clip(min=0.0))
+        X, seconds = X[keep], runtime_s.to_numpy(dtype=float)[keep].clip(min=0.0)
+        y = np.log1p(seconds)
         self.n_examples_ = int(len(y))
         self.default_s_ = float(np.expm1(np.median(y))) if len(y) else UNIT_RUNTIME_S
+        tasks = X["task"].astype(str).to_numpy() if "task" in X else np.array([""] * len(y))
+        means = [float(seconds[tasks == t].mean()) for t in set(tasks.tolist())]
+        self.tasks_ = set(tasks.tolist())
+        self.unseen_s_ = float(np.mean(means)) if means else UNIT_RUNTIME_S
         self.encoder_ = FeatureEncoder().fit(X)
         self.estimator_ = None
         if len(y) >= 2 and self.encoder_.columns_:
@@ -155,7 +169,11 @@ class RuntimeModel:
             return np.full(len(X), self.default_s_)
         with single_thread():
             log_runtime = self.estimator_.predict(self.encoder_.transform(X))
-        return np.expm1(log_runtime).clip(min=0.0)
+        seconds = np.expm1(log_runtime).clip(min=0.0)
+        if self.unseen == "mean" and "task" in X:
+            unknown = ~X["task"].astype(str).isin(list(self.tasks_)).to_numpy()
+            seconds[unknown] = self.unseen_s_
+        return seconds
 
 
 class SkipModel:

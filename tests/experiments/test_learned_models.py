@@ -113,3 +113,12 @@ def test_skip_model_trees_find_where_a_stage_is_harmless():
     assert p[0] == p[1] == pytest.approx(31 / 32)  # 30 harmless runs in B or R: 31 / 32
     assert p[2] == pytest.approx(1 / 32)  # 30 runs that changed something
     assert p[3] < 0.5  # an unseen filter is not evidence of harmlessness
+
+
+def test_unseen_task_types_fall_back_to_the_baseline_mean_unless_asked():
+    X = pd.DataFrame({"task": ["a", "b"] * 20, "input_bytes": [1e6] * 20 + [1e8] * 20})
+    y = pd.Series([1.0, 3.0] * 10 + [9.0, 11.0] * 10)  # a: 5 s on average, b: 7 s
+    new = pd.DataFrame({"task": ["c"], "input_bytes": [1e8]})
+    assert RuntimeModel(min_samples_leaf=2).fit(X, y).predict(new)[0] == pytest.approx(6.0)
+    guess = RuntimeModel(min_samples_leaf=2, unseen="model").fit(X, y).predict(new)[0]
+    assert 9.0 - 1e-6 <= guess <= 11.0 + 1e-6  # extrapolated from its input size

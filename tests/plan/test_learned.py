@@ -104,7 +104,8 @@ def test_propose_before_fit_says_so():
 
 
 @pytest.mark.parametrize(
-    "params", [{"objective": "fastest"}, {"skip_threshold": -0.5}, {"resolution": -1}]
+    "params",
+    [{"objective": "fastest"}, {"skip_threshold": -0.5}, {"resolution": -1}, {"unseen_tasks": "x"}],
 )
 def test_bad_hyper_parameters_are_named(params):
     with pytest.raises(RadpsError, match=next(iter(params))):

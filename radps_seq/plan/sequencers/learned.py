@@ -47,13 +47,17 @@ if TYPE_CHECKING:
     from radps_seq.experiments.models import LearnedModel, RuntimeModel, SkipModel
 
 DEFAULT_SKIP_THRESHOLD = 0.9
+#: What a task type never seen in training is predicted to take (see RuntimeModel).
+UNSEEN_TASKS = ("mean", "model")
 
 
 class LearnedSequencer(BaseSequencer):
     """Hyper-parameters: ``objective`` (None: the request's), ``skip_threshold`` (None:
     the loaded model's, else 0.9; above 1 never skips), ``model`` (a directory or
     ``models:/NAME/VERSION`` to load instead of training), ``resolution``, the runtime
-    model's gradient-boosting parameters and the skip model's tree size
+    model's gradient-boosting parameters, ``unseen_tasks`` (``"mean"``: task types never
+    trained on weigh the baseline's mean runtime; ``"model"``: extrapolate from their
+    inputs), and the skip model's tree size
     (``skip_max_depth``, ``skip_min_samples_leaf``). Learned state: ``model_``."""
 
     name = "learned"
@@ -69,6 +73,7 @@ class LearnedSequencer(BaseSequencer):
         max_leaf_nodes: int = 31,
         min_samples_leaf: int = 5,
         l2_regularization: float = 0.0,
+        unseen_tasks: str = "mean",
         skip_max_depth: int = 4,
         skip_min_samples_leaf: int = 10,
         random_state: int = 0,
@@ -82,6 +87,7 @@ class LearnedSequencer(BaseSequencer):
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
+        self.unseen_tasks = unseen_tasks
         self.skip_max_depth = skip_max_depth
         self.skip_min_samples_leaf = skip_min_samples_leaf
         self.random_state = random_state
@@ -122,6 +128,7 @@ class LearnedSequencer(BaseSequencer):
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization,
+            unseen=self.unseen_tasks,
             random_state=self.random_state,
         )
         skip = SkipModel(
@@ -144,6 +151,11 @@ class LearnedSequencer(BaseSequencer):
             )
         if self.skip_threshold is not None and not 0.0 <= float(self.skip_threshold):
             raise RadpsError(f"learned: skip_threshold must be >= 0, got {self.skip_threshold}")
+        if self.unseen_tasks not in UNSEEN_TASKS:
+            raise RadpsError(
+                f"learned: unseen_tasks must be one of {', '.join(UNSEEN_TASKS)}, "
+                f"got {self.unseen_tasks!r}"
+            )
         if float(self.resolution) < 0:
             raise RadpsError(f"learned: resolution must be >= 0, got {self.resolution}")
 
