@@ -56,7 +56,7 @@ def walk(inputs: Iterable[str | os.PathLike], skip: str | None = None) -> Walk:
     resolved path is ``skip`` (the work directory). Problems become ``ScanError``s.
     """
     found = Walk()
-    explicit: list[tuple[str, os.stat_result]] = []
+    explicit: list[tuple[str, int, int, float]] = []
     for item in inputs:
         path = os.fspath(item)
         try:
@@ -69,7 +69,7 @@ def walk(inputs: Iterable[str | os.PathLike], skip: str | None = None) -> Walk:
             found.trees.append(key)
             _walk_dir(found, path, key, skip)
         elif stat.S_ISREG(st.st_mode):
-            explicit.append((path, st))
+            explicit.append((path, st.st_size, st.st_mtime_ns, st.st_mtime))
         else:
             found.errors.append(ScanError(path, "not a regular file"))
     _add_explicit(found, explicit)
@@ -138,11 +138,11 @@ def _prefix(path: str) -> str:
     return path if path.endswith("/") else path + "/"
 
 
-def _add_explicit(found: Walk, explicit: list[tuple[str, os.stat_result]]) -> None:
+def _add_explicit(found: Walk, explicit: list[tuple[str, int, int, float]]) -> None:
     """Add files named by the user, unless a walked directory already holds them."""
     resolved: dict[str, str] = {}
     walked_names: dict[str, set[str]] = {}
-    for path, st in explicit:
+    for path, size, mtime_ns, mtime in explicit:
         head, name = os.path.split(path)
         key = resolved.get(head)
         if key is None:
@@ -155,7 +155,7 @@ def _add_explicit(found: Walk, explicit: list[tuple[str, os.stat_result]]) -> No
             names = walked_names[key] = {found_file[1] for found_file in folder.files}
         if name not in names:
             names.add(name)
-            folder.files.append((path, name, st.st_size, st.st_mtime_ns, st.st_mtime))
+            folder.files.append((path, name, size, mtime_ns, mtime))
 
 
 def _missing_reason(path: str, exc: OSError) -> str:
