@@ -160,35 +160,34 @@ def _list_files(root: str) -> list[str]:
 
 
 def run_phase(phase: str, raw: str, workdir: str, workflow: str) -> dict:
-    """Time one phase in this process; return its measurements."""
+    """Time one phase in this process: wall and CPU seconds, and what it produced."""
     if phase == "astropy":
         from astropy.io import fits
 
         paths = _list_files(raw)
-        start = time.perf_counter()
-        for path in paths:
-            fits.getheader(path)
-        return {"seconds": time.perf_counter() - start, "files": len(paths)}
-    if phase.startswith("scan"):
+
+        def work() -> dict:
+            for path in paths:
+                fits.getheader(path)
+            return {"files": len(paths)}
+    elif phase.startswith("scan"):
         from radps_seq.headers import scan
 
-        start = time.perf_counter()
-        result = scan([raw], workdir)
-        seconds = time.perf_counter() - start
-        return {"seconds": seconds, "files": len(result.headers), "errors": len(result.errors)}
-    if phase.startswith("derive"):
-        return run_derive(raw, workdir, workflow)
-    raise SystemExit(f"unknown phase {phase!r}")
+        def work() -> dict:
+            result = scan([raw], workdir)
+            return {"files": len(result.headers), "errors": len(result.errors)}
+    elif phase.startswith("derive"):
+        from radps_seq.derive import derive_request
 
-
-def run_derive(raw: str, workdir: str, workflow: str) -> dict:
-    """Scan + classify + derive, called the way ``radps-seq derive`` calls it."""
-    from radps_seq.derive import derive_request
-
-    start = time.perf_counter()
-    derivation = derive_request(workflow, [raw], workdir=workdir, progress=False)
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "jobs": derivation.graph.number_of_nodes()}
+        def work() -> dict:
+            # the call behind `radps-seq derive -w <workflow> -i <raw> --workdir <workdir>`
+            derivation = derive_request(workflow, [raw], workdir=workdir, progress=False)
+            return {"jobs": derivation.graph.number_of_nodes()}
+    else:
+        raise SystemExit(f"unknown phase {phase!r}")
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = work()
+    return {"seconds": time.perf_counter() - wall, "cpu_seconds": time.process_time() - cpu, **out}
 
 
 def _child(phase: str, raw: str, workdir: str, workflow: str) -> dict:
@@ -243,13 +242,16 @@ def report(results: dict, args: argparse.Namespace) -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
           f"{platform.python_version()}, {platform.platform()}")
     print(f"date: {dt.date.today().isoformat()}   files: {args.n}")
-    reference = results.get("astropy", {}).get("seconds")
-    print(f"{'phase':12s} {'us/file':>9s} {'% of astropy':>13s}")
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    reference = results.get("astropy")
+    print(f"{'phase':12s} {'wall us/file':>13s} {'% of astropy':>13s} "
+          f"{'cpu us/file':>12s} {'% of astropy':>13s}")
     for phase, result in results.items():
-        per_file = result["seconds"] / args.n * 1e6
-        ratio = f"{100 * result['seconds'] / reference:12.1f}%" if reference else ""
-        print(f"{phase:12s} {per_file:9.1f} {ratio:>13s}")
-
+        cells = []
+        for key in ("seconds", "cpu_seconds"):
+            cells.append(f"{result[key] / args.n * 1e6:.1f}")
+            cells.append(f"{100 * result[key] / reference[key]:.1f}%" if reference else "-")
+        print(f"{phase:12s} {cells[0]:>13s} {cells[1]:>13s} {cells[2]:>12s} {cells[3]:>13s}")
 
 if __name__ == "__main__":
     main()
