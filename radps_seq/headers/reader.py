@@ -41,6 +41,9 @@ class HeaderReadError(InputError):
         self.path = path
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:  # picklable across processes
+        return type(self), (self.path, self.reason)
+
 
 def read_header(path: str | os.PathLike) -> tuple[dict[str, object], str]:
     """Return ``(normalised keywords, identity)`` of the primary header at ``path``.

@@ -259,3 +259,12 @@ def test_reader_agrees_with_astropy(keywords):
         except (ValueError, fits.verify.VerifyError):
             assume(False)  # astropy refuses to write this header, or to read it back
         assert read_header(path)[0] == expected
+
+
+def test_read_error_survives_pickling(tmp_path):
+    import pickle
+
+    with pytest.raises(HeaderReadError) as info:
+        read_header(tmp_path / "gone.fits")
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert (str(copy), copy.path, copy.reason) == (str(info.value), info.value.path, info.value.reason)
