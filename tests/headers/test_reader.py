@@ -1,5 +1,6 @@
 import gzip
 import os
+import pickle
 import re
 import string
 import tempfile
@@ -262,8 +263,6 @@ def test_reader_agrees_with_astropy(keywords):
 
 
 def test_read_error_survives_pickling(tmp_path):
-    import pickle
-
     with pytest.raises(HeaderReadError) as info:
         read_header(tmp_path / "gone.fits")
     copy = pickle.loads(pickle.dumps(info.value))
