@@ -15,7 +15,7 @@ from radps_seq.testing.demo0_night import demo0_night
 ROOT = Path(__file__).resolve().parents[1]
 DEMO0 = str(ROOT / "cascades" / "demo0")
 IMAGING = str(ROOT / "cascades" / "imaging")
-TRACES = ROOT.parent / "shared" / "data" / "wfcommons"
+TRACES = ROOT / "data" / "wfcommons"
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
