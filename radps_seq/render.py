@@ -92,13 +92,13 @@ def derivation_text(derivation: Any) -> str:
     def walk(node: str, depth: int, seen: set[str]) -> None:
         job = graph.nodes[node]["job"]
         pad = "    " * depth
+        if node in seen:
+            lines.append(f"{pad}{job.task} [{job.id}] (shown above)")
+            return
+        seen.add(node)
         state = "" if job.complete else "  INCOMPLETE: missing " + ", ".join(job.missing)
         level = f" level {job.level:g}" if job.level else ""
         lines.append(f"{pad}{job.task} [{job.id}]{level}{state}")
-        if node in seen:
-            lines.append(f"{pad}    (shown above)")
-            return
-        seen.add(node)
         files: dict[str, list[str]] = {}
         for item in job.inputs:
             if item.file:

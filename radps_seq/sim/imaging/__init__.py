@@ -40,10 +40,13 @@ def simulate(
     start_mjd: int = DEFAULT_START_MJD,
     with_masters: bool = False,
     progress: bool = False,
+    headers_only: bool = False,
 ) -> SimSummary:
     """Write ``nights`` nights of raw frames of a ``size`` x ``size`` imager below ``out``.
 
-    Deterministic: the same arguments give byte-identical files.
+    Deterministic: the same arguments give byte-identical files. ``headers_only`` writes
+    the same observing plan as header-only files (no pixels): enough to derive, classify
+    and benchmark the engine, far faster to make.
     """
     if nights < 1:
         raise SimulationError(f"imaging simulation: nights must be at least 1, got {nights}")
@@ -76,7 +79,9 @@ def simulate(
         counts: Counter[str] = Counter()
         for number, exp in enumerate(exposures):
             frame_rng = np.random.default_rng([seed, index, number, 1])
-            data = render(exp, night, instrument, bias_offset + frame_rng.normal(0, 0.3), frame_rng)
+            data = None
+            if not headers_only:
+                data = render(exp, night, instrument, bias_offset + frame_rng.normal(0, 0.3), frame_rng)
             path = folder / file_name(exp.mjd)
             fits.PrimaryHDU(data=data, header=raw_header(exp)).writeto(path, overwrite=True)
             counts[DPR[exp.kind][1]] += 1
