@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from radps_seq.errors import RadpsError
 
@@ -70,6 +70,19 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
     return engine
 
 
+def _create_tables(engine: Engine, attempts: int = 5) -> None:
+    """Create the missing tables. Two runs starting on a new database may both find a
+    table missing and both create it; the loser sees "already exists" and looks again."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except (OperationalError, ProgrammingError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 def dumps(value: Any) -> str | None:
     """JSON text of a structured field (keys sorted so equal values compare equal)."""
     return None if value is None else json.dumps(value, sort_keys=True, default=str)
@@ -82,7 +95,7 @@ class RunLog:
         self.url = runlog_url(url_or_workdir)
         self.engine = open_engine(self.url, create=create)
         if create:
-            metadata.create_all(self.engine)
+            _create_tables(self.engine)
 
     # -- reductions -----------------------------------------------------------------
     def start_reduction(

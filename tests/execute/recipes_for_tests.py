@@ -85,3 +85,13 @@ def spin(inputs, params, scratch):
     while time.process_time() < end:
         pass
     return RecipeResult(_products(inputs, params, scratch), effect=params.get("effect"))
+
+
+@recipe("t_wait_to_be_killed")
+def wait_to_be_killed(inputs, params, scratch):
+    """Writes its pid where the test can find it, then sleeps until killed."""
+    partial = Path(params["pidfile"] + ".part")
+    partial.write_text(str(os.getpid()))
+    partial.rename(params["pidfile"])  # never seen half-written
+    time.sleep(120)
+    return RecipeResult(_products(inputs, params, scratch))

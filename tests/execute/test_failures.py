@@ -2,7 +2,10 @@
 exit when targets were not produced, and no lost or half-written product."""
 
 import os
+import signal
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -74,6 +77,27 @@ def test_crashed_worker_process_is_a_failed_job(tmp_path, workdir, recipe, messa
     result = execute(c.graph, bfs(c.graph), workdir=workdir, workers=2)
     assert by_task(result)["bad"].error.startswith(message)
     assert by_task(result)["after"].error == f"blocked by failed job {bad} (task bad)"
+    assert by_task(result)["sibling"].status == "succeeded"
+    no_leftovers(workdir)
+
+
+def test_child_killed_from_outside_is_a_failed_job(tmp_path, workdir):
+    pidfile = tmp_path / "pid"
+    c, bad, after, _ = broken_cascade(tmp_path, "t_wait_to_be_killed", {"pidfile": str(pidfile)})
+
+    def kill_when_started():
+        deadline = time.monotonic() + 60
+        while not pidfile.exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.kill(int(pidfile.read_text()), signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_when_started)
+    killer.start()
+    result = execute(c.graph, bfs(c.graph), workdir=workdir, workers=2, timeout_s=30)
+    killer.join()
+    assert by_task(result)["bad"].error.startswith("worker process crashed: killed by SIGKILL")
+    assert by_task(result)["after"].status == "failed"
     assert by_task(result)["sibling"].status == "succeeded"
     no_leftovers(workdir)
 
