@@ -431,15 +431,20 @@ def replay(trace: str, planner: str, model: str | None, workers: int | None, see
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the model.")
 @click.option("--objective", type=click.Choice(["makespan", "interactive"]), default="makespan", show_default=True)
 @click.option("--register", "register_name", default=None, help="Also register the model under this name.")
+@click.option("--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
+              help="A hyper-parameter of the learned planner, e.g. --param skip_threshold 0.97.")
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI for the training run.")
 @format_option("text", "json")
 def train(sources: tuple[str, ...], out: str, objective: str, register_name: str | None,
-          tracking_uri: str | None, fmt: str) -> None:
+          params: tuple[tuple[str, str], ...], tracking_uri: str | None, fmt: str) -> None:
     """Train the learned planner's runtime and skip models; save an MLflow model."""
+    import yaml
+
     from .experiments import train as train_model
 
+    hyper = {name: yaml.safe_load(value) for name, value in params}
     report = train_model(list(sources), out, objective=objective, register_name=register_name,
-                         tracking_uri=tracking_uri)
+                         params=hyper or None, tracking_uri=tracking_uri)
     emit(report.to_dict(), fmt, str(report))
 
 
@@ -460,7 +465,7 @@ def compare(config: str, tracking_uri: str | None, fmt: str) -> None:
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
 @click.option("--trials", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI.")
-@click.option("--storage", default=None, help="Optuna storage URL (default: SQLite next to the experiment).")
+@click.option("--storage", default=None, help="Optuna storage URL (default: sqlite:///optuna.db in the current folder).")
 @format_option("text", "json")
 def tune(config: str, trials: int, tracking_uri: str | None, storage: str | None, fmt: str) -> None:
     """Tune a sequencer's hyper-parameters with Optuna on validation folds only."""

@@ -5,7 +5,7 @@ name: wfcommons                # MLflow experiment name
 root: ..                       # relative paths below are relative to this folder
                                # (itself relative to the YAML file; default: its folder)
 data:                          # sources, see radps_seq.experiments.data
-  - wfcommons:../shared/data/wfcommons/*.json
+  - wfcommons:data/wfcommons/*.json
   - runlog:work
   - imaging: {nights: 6, size: 64, workdir: work/sim}   # simulated, reduced, logged
 splits:                        # hold out whole groups, never random jobs

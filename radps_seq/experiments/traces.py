@@ -121,7 +121,6 @@ def _wfcommons_trace(doc: Any, path: Path) -> Trace:
                 "n_inputs": len(t["inputs"]),
                 "input_bytes": sum(sizes.get(f, 0) for f in t["inputs"]),
                 "n_outputs": len(t["outputs"]),
-                "output_bytes": sum(sizes.get(f, 0) for f in t["outputs"]),
                 "depth": depth[job],
                 "n_parents": len(parents),
                 "n_children": graph.out_degree(job),

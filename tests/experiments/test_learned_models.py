@@ -28,7 +28,7 @@ def test_position_features_on_a_diamond():
 
 def test_outcomes_never_become_features(montage):
     graph, _, _ = load_wfcommons(montage)
-    assert any("output_bytes" in a["features"] for _, a in graph.nodes(data=True))
+    assert not any("output_bytes" in a["features"] for _, a in graph.nodes(data=True))
     X = job_features(graph)
     assert "output_bytes" not in X.columns
     assert {"task", "input_bytes", "n_descendants"} <= set(X.columns)
