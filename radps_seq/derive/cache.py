@@ -20,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..gcpause import gc_paused
+
 KEEP = 8
 FOLDER = "derivations"
 
@@ -61,7 +63,7 @@ def derivation_key(
 def load_cached(workdir: str | os.PathLike, key: str) -> Any | None:
     path = Path(workdir) / FOLDER / f"{key}.pickle"
     try:
-        with path.open("rb") as handle:
+        with path.open("rb") as handle, gc_paused():
             return pickle.load(handle)
     except FileNotFoundError:
         return None
@@ -75,7 +77,7 @@ def store(workdir: str | os.PathLike, key: str, derivation: Any) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(fd, "wb") as handle, gc_paused():
             pickle.dump(derivation, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, folder / f"{key}.pickle")
     except BaseException:

@@ -91,15 +91,12 @@ def build_job_graph(
                     slot=item.slot,
                     passthrough=bool(parent["skippable"]) and item.slot == "main",
                 )
-    order = list(
-        nx.lexicographical_topological_sort(
-            graph,
-            key=lambda n: (
-                task_rank.get(graph.nodes[n]["task"], 0),
-                _sort_time(graph.nodes[n]["job"]),
-                n,
-            ),
-        )
+    # Tasks are in topological order of the task graph and every edge runs from an
+    # upstream task's job to a downstream one's, so sorting by task rank first is a
+    # topological order of the jobs.
+    order = sorted(
+        graph.nodes,
+        key=lambda n: (task_rank[graph.nodes[n]["task"]], _sort_time(graph.nodes[n]["job"]), n),
     )
     depth: dict[str, int] = {}
     for node in order:

@@ -91,7 +91,9 @@ class Deriver:
         self._job_candidates: dict[str, list[Candidate]] = {}
         self._file_candidates: dict[int, list[Candidate]] = {}
         self._master_candidates: dict[tuple[str, ...], list[Candidate]] = {}
-        self._steps: dict[int, list[tuple[float, str, list[MatchRule]]]] = {}
+        self._steps: dict[int, tuple[list[tuple[float, str, list[MatchRule]]], str]] = {}
+        self._shared_parameters: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._product_lists: dict[str, list[str]] = {}
         self.identities = {
             h.path: h.identity
             for frames in (*classification.by_tag.values(), *classification.masters.values())
@@ -158,8 +160,9 @@ class Deriver:
         main_frames: Sequence[Any] = (),
         main_parents: tuple[Draft, ...] = (),
     ) -> Draft | None:
-        workflow_parameters = dict(self.workflow_parameters)
-        recipe_parameters = dict(self.parameters.for_task(task.name))
+        # Jobs share one parameter dict per task unless something may change it per job:
+        # fewer objects to build, hash and store.
+        workflow_parameters, recipe_parameters = self._task_parameters(task)
         files = list(main_frames) or [p.trigger for p in main_parents]
         params = JobParameters(workflow_parameters, recipe_parameters, trigger, files)
         if task.condition is not None and not self._call(task.condition, params, task, "condition"):
@@ -169,7 +172,7 @@ class Deriver:
             for name, fn in task.dynamic_parameters.items()
         }
         if dynamic:
-            workflow_parameters.update(dynamic)
+            workflow_parameters = {**workflow_parameters, **dynamic}
             params = JobParameters(workflow_parameters, recipe_parameters, trigger, files)
         draft = Draft(task=task, trigger=trigger, main_frames=tuple(main_frames), main_parents=main_parents)
         self._main_inputs(draft)
@@ -179,6 +182,21 @@ class Deriver:
             self._associate_alternatives(draft, alternatives, params)
         draft.job = self._job(draft, recipe_parameters, workflow_parameters, dynamic)
         return draft
+
+    def _products(self, task: Task) -> list[str]:
+        products = self._product_lists.get(task.name)
+        if products is None:
+            products = self._product_lists[task.name] = product_categories(self.workflow, task)
+        return products
+
+    def _task_parameters(self, task: Task) -> tuple[dict[str, Any], dict[str, Any]]:
+        if task.job_processing:
+            return dict(self.workflow_parameters), dict(self.parameters.for_task(task.name))
+        shared = self._shared_parameters.get(task.name)
+        if shared is None:
+            shared = (self.workflow_parameters, dict(self.parameters.for_task(task.name)))
+            self._shared_parameters[task.name] = shared
+        return shared
 
     def _main_inputs(self, draft: Draft) -> None:
         task = draft.task
@@ -276,16 +294,16 @@ class Deriver:
 
     # -- association ------------------------------------------------------------
     def resolve(self, item: AssociatedInput, trigger: Any, consumer: Task) -> Resolution:
-        steps = self._steps.get(id(item))
-        if steps is None:
+        cached = self._steps.get(id(item))
+        if cached is None:
             rules = self.rules_for(item)
             levels = sorted({rule.level for rule in rules})
             by_level = {level: [r for r in rules if r.level == level] for level in levels}
             steps = [
                 (level, kind, by_level[level]) for level, kind in self._search_order(item, levels)
             ]
-            self._steps[id(item)] = steps
-        where = f"task {consumer.name!r}, input {item.label!r}"
+            cached = self._steps[id(item)] = (steps, f"task {consumer.name!r}, input {item.label!r}")
+        steps, where = cached
         need = max(item.min_ret, 1)
         partial: Resolution | None = None
         for level, kind, level_rules in steps:
@@ -382,8 +400,8 @@ class Deriver:
             setup={k: draft.trigger.get(k) for k in setup_keywords},
             skippable=task.skippable is not None,
             tolerance=task.skippable.tolerance if task.skippable else None,
-            meta_targets=list(task.meta_targets),
-            products=product_categories(self.workflow, task),
+            meta_targets=task.meta_targets,
+            products=self._products(task),
             night=_night(draft.trigger),
         )
         for hook in task.job_processing:

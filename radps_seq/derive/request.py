@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..cascade import Workflow
+from ..gcpause import gc_paused
 from .classify import Classification, classify
 from .graph import Derivation, build_job_graph, select_drafts
 from .jobs import RAW_PER_QUALITY_LEVEL, Deriver
@@ -43,6 +44,27 @@ def derive(
     classification: Classification | None = None,
 ) -> Derivation:
     """Derive the job graph for targets; without targets, ``science`` as in EDPS."""
+    with gc_paused():
+        return _derive(
+            workflow, headers, tasks=tasks, meta_targets=meta_targets,
+            workflow_parameters=workflow_parameters, parameter_set_name=parameter_set_name,
+            association_preference=association_preference, scan_errors=scan_errors,
+            classification=classification,
+        )
+
+
+def _derive(
+    workflow: Workflow,
+    headers: Sequence[Any],
+    *,
+    tasks: Sequence[str],
+    meta_targets: Sequence[str],
+    workflow_parameters: Mapping[str, Any] | None,
+    parameter_set_name: str | None,
+    association_preference: str,
+    scan_errors: Sequence[Any],
+    classification: Classification | None,
+) -> Derivation:
     if not tasks and not meta_targets:
         meta_targets = ("science",)
     targets = workflow.resolve_targets(tasks, meta_targets)

@@ -1,11 +1,11 @@
 """Scan input paths into headers, reusing the header index for unchanged files."""
 
-import gc
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from radps_seq.gcpause import gc_paused
 from radps_seq.headers import reader
 from radps_seq.headers.index import DirEntries, Entry, HeaderIndex
 from radps_seq.headers.model import Header, ScanError, ScanResult, make_header
@@ -34,7 +34,7 @@ def scan(
     if isinstance(inputs, str | os.PathLike):
         inputs = [inputs]
     skip = os.path.realpath(workdir) if workdir is not None else None
-    with _collector_paused():
+    with gc_paused():
         found = walk(inputs, skip)
         index = HeaderIndex(workdir) if workdir is not None else None
         try:
@@ -135,24 +135,6 @@ def _in_trees(directory: str, found: Walk) -> bool:
     return any(
         directory == tree or directory.startswith(tree.rstrip("/") + "/") for tree in found.trees
     )
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while scanning.
-
-    A scan allocates ~10 containers per file and creates no reference cycles, so the
-    collector's passes over them, triggered by the allocations alone, free nothing; at
-    100,000 files they cost about a third of a re-scan.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 @contextmanager
