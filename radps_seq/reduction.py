@@ -122,6 +122,7 @@ def run_reduction(request: ReductionRequest, progress: bool = False) -> tuple[An
     from .execute import execute
 
     workflow, derivation = derive_for(request, progress=progress)
+    require_targets(derivation, request)
     plan = propose(request, derivation)
     if plan.skip:
         plan = keep_reused(plan, request, workflow, derivation)
@@ -145,6 +146,20 @@ def run_reduction(request: ReductionRequest, progress: bool = False) -> tuple[An
     if request.track:
         _track(request, result, plan)
     return derivation, plan, result
+
+
+def require_targets(derivation: Any, request: ReductionRequest) -> None:
+    """A reduction with nothing to produce is a mistake in the request: say which."""
+    graph = derivation.graph
+    if any(graph.nodes[n]["target"] for n in graph):
+        return
+    readable = len(derivation.errors)
+    raise RadpsError(
+        f"nothing to reduce: no job of the target task(s) {', '.join(derivation.targets) or '-'} "
+        f"could be derived from {', '.join(map(str, request.inputs))} "
+        f"({len(derivation.unclassified)} unclassified file(s), {readable} unreadable or missing); "
+        "check the inputs with 'radps-seq classify' and the targets with 'radps-seq tasks'"
+    )
 
 
 def keep_reused(plan: Any, request: ReductionRequest, workflow: Any, derivation: Any) -> Any:

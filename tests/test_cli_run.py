@@ -102,3 +102,9 @@ def test_imaging_night_reduces_end_to_end_and_logs_every_job(tmp_path: Path):
     skippable = [r for r in rows if r["skippable"]]
     assert skippable and all(r["effect"] is not None and r["changed"] in (True, False) for r in skippable)
     assert (tmp_path / "mlflow.db").exists()
+
+
+def test_run_with_nothing_to_reduce_is_an_error(tmp_path: Path):
+    result = run("run", "-w", DEMO0, "-i", "missing-folder", "--workdir", "w", "--dummy", "--no-track", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "nothing to reduce" in result.stderr and "missing-folder" in result.stderr
