@@ -165,18 +165,10 @@ def require_targets(derivation: Any, request: ReductionRequest) -> None:
 def keep_reused(plan: Any, request: ReductionRequest, workflow: Any, derivation: Any) -> Any:
     """Drop proposed skips of jobs whose products already exist: skipping them saves no
     compute and would change products that earlier reductions delivered."""
-    from .execute import dry_run
     from .plan import Plan
 
-    decisions = dry_run(
-        derivation.graph,
-        Plan(plan.planner, list(plan.order), [], dict(plan.predictions)),
-        workdir=request.workdir,
-        workflow=workflow,
-        force=request.force,
-        force_downstream=list(request.force_downstream) or False,
-        dummy=request.dummy,
-    )
+    unskipped = Plan(plan.planner, list(plan.order), [], dict(plan.predictions))
+    decisions = _decisions(request, workflow, derivation, unskipped)
     reused = {d.job for d in decisions if d.action == "reuse"}
     kept = [job for job in plan.skip if job not in reused]
     if len(kept) != len(plan.skip):
@@ -200,11 +192,18 @@ def _track(request: ReductionRequest, result: Any, plan: Any) -> None:
 
 
 def dry_run_reduction(request: ReductionRequest) -> tuple[Any, Any, list[Any]]:
+    workflow, derivation = derive_for(request)
+    require_targets(derivation, request)
+    plan = propose(request, derivation)
+    if plan.skip:
+        plan = keep_reused(plan, request, workflow, derivation)
+    return derivation, plan, _decisions(request, workflow, derivation, plan)
+
+
+def _decisions(request: ReductionRequest, workflow: Any, derivation: Any, plan: Any) -> list[Any]:
     from .execute import dry_run
 
-    workflow, derivation = derive_for(request)
-    plan = propose(request, derivation)
-    decisions = dry_run(
+    return dry_run(
         derivation.graph,
         plan,
         workdir=request.workdir,
@@ -213,4 +212,3 @@ def dry_run_reduction(request: ReductionRequest) -> tuple[Any, Any, list[Any]]:
         force_downstream=list(request.force_downstream) or False,
         dummy=request.dummy,
     )
-    return derivation, plan, decisions

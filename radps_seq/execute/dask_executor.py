@@ -10,12 +10,11 @@ in-process workers is started (and closed afterwards).
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 
-from .result import FAILED, Attempt, JobOutcome
-from .runner import RunContext, blocked, safe_process_job
+from .result import FAILED, JobOutcome
+from .runner import RunContext, blocked, failed, safe_process_job
 from .spec import JobSpec
 
 
@@ -84,12 +83,4 @@ def _lost(spec: JobSpec, problem: str, outcomes: Mapping[str, JobOutcome]) -> Jo
     for parent in spec.parents:
         if outcomes[parent].status == FAILED:
             return blocked(spec, outcomes[parent])
-    now = time.time()
-    error = f"Dask could not run the job: {problem}"
-    return JobOutcome(
-        spec.id,
-        spec.task,
-        FAILED,
-        error=error,
-        attempts=[Attempt(1, FAILED, now, now, error=error)],
-    )
+    return failed(spec, f"Dask could not run the job: {problem}")

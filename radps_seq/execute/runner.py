@@ -75,15 +75,15 @@ def safe_process_job(
     try:
         return process_job(spec, parents, ctx)
     except Exception as exc:  # noqa: BLE001 - reported as the job's error
-        now = time.time()
-        error = f"internal error: {type(exc).__name__}: {exc}"
-        return JobOutcome(
-            spec.id,
-            spec.task,
-            FAILED,
-            error=error,
-            attempts=[Attempt(1, FAILED, now, now, error=error)],
-        )
+        return failed(spec, f"internal error: {type(exc).__name__}: {exc}")
+
+
+def failed(spec: JobSpec, error: str) -> JobOutcome:
+    """A job that failed outside its recipe, as one attempt ending now."""
+    now = time.time()
+    return JobOutcome(
+        spec.id, spec.task, FAILED, error=error, attempts=[Attempt(1, FAILED, now, now, error=error)]
+    )
 
 
 def process_job(spec: JobSpec, parents: Mapping[str, JobOutcome], ctx: RunContext) -> JobOutcome:
