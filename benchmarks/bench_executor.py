@@ -19,7 +19,7 @@ run, median of ``--repeat`` runs each:
   process per job through the fork server, on 2 workers.
 
     .venv/bin/python benchmarks/bench_executor.py [--nights 7] [--repeat 3]
-        [--scratch DIR] [--prefect-python /tmp/prefect-venv/bin/python]
+        [--scratch DIR] [--prefect-python PREFECT_VENV/bin/python]
 """
 
 from __future__ import annotations
