@@ -211,8 +211,10 @@ def load_runlog_trace(source: str | Path | pd.DataFrame, reduction_id: str | Non
     The graph is rebuilt from the latest attempt of each job (parents, slots, features,
     target, skippable; ``complete`` unless its status is ``incomplete``); an edge is a
     pass-through when its parent is skippable and it fills the main slot. Truth is taken
-    from the job's latest *succeeded* attempt — its measured ``wall_s`` and ``changed`` —
-    or, if it never succeeded, from its latest attempt (runtime 0 when unmeasured).
+    from the job's latest *succeeded* attempt anywhere in the log — job ids are content
+    hashes, so a job reused (``cached``) or skipped in this reduction was measured when an
+    earlier one ran it — its ``wall_s`` and ``changed``; a job never run successfully
+    takes its latest attempt here (runtime 0 when unmeasured).
     Without ``reduction_id`` the most recent reduction (latest ``end_ts``, else the last
     one logged) is replayed.
     """
@@ -254,8 +256,10 @@ def _runlog_trace(frame: pd.DataFrame, where: str, reduction_id: str | None) -> 
     first_seen = {job: i for i, job in enumerate(pd.unique(rows.sort_index()["job_id"]))}
     rows = rows.sort_values("attempt", kind="stable")
     latest = rows.groupby("job_id", sort=False).tail(1)
-    succeeded = rows[rows["status"] == "succeeded"].groupby("job_id", sort=False).tail(1)
-    measured = {r["job_id"]: r for r in succeeded.to_dict("records")}
+    succeeded = frame[frame["status"] == "succeeded"]
+    if "end_ts" in succeeded:
+        succeeded = succeeded.sort_values("end_ts", kind="stable", na_position="first")
+    measured = {r["job_id"]: r for r in succeeded.to_dict("records")}  # the latest wins
     records = sorted(latest.to_dict("records"), key=lambda r: first_seen[r["job_id"]])
     graph = nx.DiGraph()
     truth: dict[str, dict[str, Any]] = {}
