@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..cascade import AssociatedInput, DataSource, MatchRule, Task, Workflow
@@ -94,6 +95,7 @@ class Deriver:
         self._steps: dict[int, tuple[list[tuple[float, str, list[MatchRule]]], str]] = {}
         self._shared_parameters: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self._product_lists: dict[str, list[str]] = {}
+        self._setup: dict[str, list[str]] = {}
         self.identities = {
             h.path: h.identity
             for frames in (*classification.by_tag.values(), *classification.masters.values())
@@ -182,6 +184,24 @@ class Deriver:
             self._associate_alternatives(draft, alternatives, params)
         draft.job = self._job(draft, recipe_parameters, workflow_parameters, dynamic)
         return draft
+
+    def _setup_keywords(
+        self, task: Task, workflow_parameters: dict[str, Any], per_job: bool
+    ) -> list[str]:
+        """The root data source's setup and grouping keywords ($names resolved)."""
+        cached = None if per_job else self._setup.get(task.name)
+        if cached is None:
+            source: Any = task.main_input
+            while isinstance(source, Task):
+                source = source.main_input
+            cached = resolve_keywords(
+                source.setup_keywords + source.grouping_keywords,
+                workflow_parameters,
+                f"data source {source.name!r}",
+            )
+            if not per_job:
+                self._setup[task.name] = cached
+        return cached
 
     def _products(self, task: Task) -> list[str]:
         products = self._product_lists.get(task.name)
@@ -379,12 +399,7 @@ class Deriver:
             ]
         kept_jobs = {i.job for i in inputs if i.job}
         draft.parents = {pid: p for pid, p in draft.parents.items() if pid in kept_jobs}
-        source = task.main_input
-        while isinstance(source, Task):
-            source = source.main_input
-        setup_keywords = resolve_keywords(
-            source.setup_keywords + source.grouping_keywords, workflow_parameters, f"data source {source.name!r}"
-        )
+        setup_keywords = self._setup_keywords(task, workflow_parameters, bool(dynamic))
         job = Job(
             id="",
             task=task.name,
@@ -453,8 +468,12 @@ def _night(trigger: Any) -> str | None:
     mjd = trigger.get(MJD)
     if not isinstance(mjd, int | float):
         return None
-    evening = _dt.date(1858, 11, 17) + _dt.timedelta(days=night_of(float(mjd)))
-    return evening.isoformat()
+    return _evening(night_of(float(mjd)))
+
+
+@lru_cache(maxsize=4096)
+def _evening(night: int) -> str:
+    return (_dt.date(1858, 11, 17) + _dt.timedelta(days=night)).isoformat()
 
 
 def _hashable(value: Any) -> Any:
