@@ -8,6 +8,7 @@ imported inside the commands that need them so ``radps-seq --help`` stays fast.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -278,6 +279,9 @@ def run(fmt: str, dry_run: bool, **options: Any) -> None:
     from .render import decisions_text, reduction_text
 
     request = _reduction_request(options)
+    if request.tracking_uri:
+        # one store for this command: the reduction's run and models:/NAME/VERSION look-ups
+        os.environ["MLFLOW_TRACKING_URI"] = request.tracking_uri
     if dry_run:
         _, plan, decisions = dry_run_reduction(request)
         record = {"planner": plan.planner, "decisions": [d.__dict__ for d in decisions]}
