@@ -261,3 +261,14 @@ def test_match_rules_override_and_inheritance():
     )
     (sci,) = jobs_by_task(derive(cascade, frames))["science"]
     assert sci.complete and sci.level == 2
+
+
+def test_missing_keywords_never_crash_and_say_what_is_missing(cascade):
+    no_time = hdr("no_time.fits", dpr_type="OBJECT", ins_filt1_name="R", det_binx=1, exptime=60.0)
+    no_binning = hdr("no_binning.fits", dpr_type="OBJECT", mjd=60001.1, ins_filt1_name="R", exptime=60.0)
+    frames = bias(3, 60000.9) + twilight(2, 60000.95) + [no_time, no_binning]
+    d = derive(cascade, frames)
+    jobs = {j.inputs[0].file: j for j in jobs_by_task(d)["science"]}
+    assert not jobs["no_time.fits"].complete and "MASTER_BIAS" in jobs["no_time.fits"].missing
+    assert not jobs["no_binning.fits"].complete and "MASTER_BIAS" in jobs["no_binning.fits"].missing
+    assert {e["file"] for e in d.incomplete} >= {"no_time.fits", "no_binning.fits"}
