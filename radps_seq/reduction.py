@@ -153,11 +153,11 @@ def require_targets(derivation: Any, request: ReductionRequest) -> None:
     graph = derivation.graph
     if any(graph.nodes[n]["target"] for n in graph):
         return
-    readable = len(derivation.errors)
+    unreadable = len(derivation.errors)
     raise RadpsError(
         f"nothing to reduce: no job of the target task(s) {', '.join(derivation.targets) or '-'} "
         f"could be derived from {', '.join(map(str, request.inputs))} "
-        f"({len(derivation.unclassified)} unclassified file(s), {readable} unreadable or missing); "
+        f"({len(derivation.unclassified)} unclassified file(s), {unreadable} unreadable or missing); "
         "check the inputs with 'radps-seq classify' and the targets with 'radps-seq tasks'"
     )
 

@@ -15,29 +15,9 @@ def tasks_record(workflow: Workflow) -> dict[str, Any]:
     """``{"tasks": [{"name", "recipe", "meta_targets", "main_input", "associated_inputs"}]}``."""
     records = []
     for task in workflow.tasks.values():
-        associated = [
-            {
-                "input": _source_name(a.source),
-                "kind": "task" if isinstance(a.source, Task) else "data_source",
-                "categories": list(a.categories or ()),
-                "min_ret": a.min_ret,
-                "max_ret": a.max_ret,
-                "alternatives": None,
-            }
-            for a in task.associated_inputs
-        ]
+        associated = [_input_record(a, None) for a in task.associated_inputs]
         for n, alternatives in enumerate(task.alternatives):
-            for a in alternatives.inputs:
-                associated.append(
-                    {
-                        "input": _source_name(a.source),
-                        "kind": "task" if isinstance(a.source, Task) else "data_source",
-                        "categories": list(a.categories or ()),
-                        "min_ret": a.min_ret,
-                        "max_ret": a.max_ret,
-                        "alternatives": n,
-                    }
-                )
+            associated.extend(_input_record(a, n) for a in alternatives.inputs)
         records.append(
             {
                 "name": task.name,
@@ -50,6 +30,17 @@ def tasks_record(workflow: Workflow) -> dict[str, Any]:
             }
         )
     return {"workflow": workflow.name, "tasks": records}
+
+
+def _input_record(item: Any, alternatives: int | None) -> dict[str, Any]:
+    return {
+        "input": _source_name(item.source),
+        "kind": "task" if isinstance(item.source, Task) else "data_source",
+        "categories": list(item.categories or ()),
+        "min_ret": item.min_ret,
+        "max_ret": item.max_ret,
+        "alternatives": alternatives,
+    }
 
 
 def tasks_text(record: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..cascade import MatchRule
-from .group import MJD, resolve_keywords
+from .group import MJD, hashable, resolve_keywords
 
 JOB, MASTER, FILE = "job", "master", "file"
 
@@ -59,7 +59,7 @@ class RuleIndex:
 
     def _key(self, header: Any) -> tuple:
         get = header.keywords.get
-        return tuple(_hashable(get(k)) for k in self.keywords)
+        return tuple(hashable(get(k)) for k in self.keywords)
 
     def matches(self, trigger: Any, limit: int) -> list[tuple[float, Candidate]]:
         """Up to ``limit`` matching candidates, closest in time first."""
@@ -117,9 +117,6 @@ def _closest(
 def _unlimited(time_range: Any) -> bool:
     return math.isinf(time_range.before) and math.isinf(time_range.after)
 
-
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
 
 
 class Associator:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..cascade import ClassificationRule, Workflow
+from .products import product_categories
 
 PRODUCT_CATEGORY_KEYWORD = "pro.catg"
 
@@ -44,8 +45,6 @@ def workflow_rules(workflow: Workflow) -> list[ClassificationRule]:
 
 def requested_product_categories(workflow: Workflow) -> set[str]:
     """Categories consumers ask upstream tasks for; on-disk files with them are masters."""
-    from .products import product_categories
-
     categories: set[str] = set()
     for task in workflow.tasks.values():
         categories.update(product_categories(workflow, task))

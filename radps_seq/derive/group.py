@@ -64,7 +64,7 @@ def group_frames(
     buckets: dict[tuple, list[Any]] = {}
     if keywords:
         for frame in ordered:
-            key = tuple(_hashable(frame.get(k)) for k in keywords)
+            key = tuple(hashable(frame.get(k)) for k in keywords)
             buckets.setdefault(key, []).append(frame)
     else:
         for frame in ordered:
@@ -96,5 +96,6 @@ def _number(value: Any) -> float:
     return float(value) if isinstance(value, int | float) else float("inf")
 
 
-def _hashable(value: Any) -> Any:
+def hashable(value: Any) -> Any:
+    """A keyword value usable in a grouping or matching key (lists become tuples)."""
     return tuple(value) if isinstance(value, list) else value

@@ -22,7 +22,7 @@ from ..cascade.time_range import night_of
 from ..errors import RadpsError, WorkflowError
 from .associate import FILE, JOB, MASTER, Associator, Candidate
 from .classify import Classification
-from .group import MJD, frame_order, group_frames, resolve_keywords
+from .group import MJD, frame_order, group_frames, hashable, resolve_keywords
 from .job import Job, JobInput
 from .job_parameters import JobParameters
 from .products import product_categories
@@ -143,7 +143,7 @@ class Deriver:
         )
         buckets: dict[tuple, list[Draft]] = {}
         for draft in upstream:
-            key = tuple(_hashable(draft.trigger.get(k)) for k in keywords)
+            key = tuple(hashable(draft.trigger.get(k)) for k in keywords)
             buckets.setdefault(key, []).append(draft)
         return [sorted(members, key=lambda d: frame_order(d.trigger)) for members in buckets.values()]
 
@@ -475,6 +475,3 @@ def _night(trigger: Any) -> str | None:
 def _evening(night: int) -> str:
     return (_dt.date(1858, 11, 17) + _dt.timedelta(days=night)).isoformat()
 
-
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value

@@ -21,19 +21,13 @@ import networkx as nx
 
 from radps_seq.errors import InputError
 from radps_seq.plan.graphs import depths
+from radps_seq.runlog.schema import RUN_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
 
 Trace = tuple[nx.DiGraph, dict[str, dict[str, Any]], dict[str, Any]]
 
-#: Run-log columns (contracts.md) written by :func:`trace_as_run_log`.
-RUN_LOG_COLUMNS = (
-    "reduction_id", "workflow", "job_id", "task", "recipe", "planner", "attempt", "status",
-    "start_ts", "end_ts", "wall_s", "cpu_s", "worker", "n_inputs", "input_bytes", "target",
-    "skippable", "parents", "slots", "features", "parameters", "qc", "effect", "tolerance",
-    "changed", "cache_reason", "error", "night",
-)  # fmt: skip
 _RUN_LOG_REQUIRED = ("reduction_id", "job_id", "task", "attempt", "status", "wall_s", "parents")
 
 
@@ -343,7 +337,7 @@ def trace_as_run_log(
     for job, attrs in job_graph.nodes(data=True):
         features = attrs.get("features") or {}
         outcome = truth.get(job, {})
-        row = dict.fromkeys(RUN_LOG_COLUMNS)
+        row = dict.fromkeys(RUN_COLUMNS)
         row.update(
             reduction_id=reduction_id,
             job_id=job,
@@ -362,4 +356,4 @@ def trace_as_run_log(
             changed=outcome.get("changed"),
         )
         rows.append(row)
-    return pd.DataFrame(rows, columns=list(RUN_LOG_COLUMNS))
+    return pd.DataFrame(rows, columns=list(RUN_COLUMNS))

@@ -7,7 +7,6 @@ import pytest
 
 from radps_seq.errors import InputError
 from radps_seq.experiments.traces import (
-    RUN_LOG_COLUMNS,
     load_runlog_trace,
     load_trace,
     load_wfcommons,
@@ -15,6 +14,7 @@ from radps_seq.experiments.traces import (
 )
 from radps_seq.plan import PlanContext, check, get_sequencer
 from radps_seq.plan.testing import imaging_graph, synthetic_truth
+from radps_seq.runlog.schema import RUN_COLUMNS
 
 MONTAGE_TYPES = {
     "mProject",
@@ -243,7 +243,7 @@ def json_records(frame):
 @pytest.mark.parametrize("form", ["frame", "csv", "parquet", "json"])
 def test_run_log_round_trip(tmp_path, logged, form):
     graph, truth, frame = logged
-    assert list(frame.columns) == list(RUN_LOG_COLUMNS)
+    assert list(frame.columns) == list(RUN_COLUMNS)
     source = {
         "frame": lambda: frame,
         "csv": lambda: (frame.to_csv(tmp_path / "r.csv", index=False), tmp_path / "r.csv")[1],
