@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from radps_seq.runlog.store import RUNLOG_FILE
+from radps_seq.sqlite_wal import enable_wal
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS file_hashes (
@@ -50,8 +51,7 @@ class WorkDB:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=60)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        enable_wal(conn, 60)
         return conn
 
     def _read(self, query: str) -> list[tuple[Any, ...]]:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from radps_seq.errors import InputError
+from radps_seq.sqlite_wal import enable_wal
 
 INDEX_NAME = "headers.sqlite"
 _SCHEMA = 2
@@ -80,8 +81,7 @@ class HeaderIndex:
 
     def _prepare(self) -> None:
         con = self._con
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA synchronous=NORMAL")
+        enable_wal(con, _BUSY_TIMEOUT_S)
         if con.execute("PRAGMA user_version").fetchone()[0] == _VERSION:
             return
         con.execute("BEGIN IMMEDIATE")

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from radps_seq.errors import RadpsError
+from radps_seq.sqlite_wal import enable_wal
 
 from .schema import job_runs, job_states, metadata, reductions
 
@@ -43,12 +44,7 @@ def runlog_url(url_or_workdir: str | os.PathLike) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets a second run (or a reader such as `radps-seq runs`) work while a run
-    # writes; NORMAL synchronous is durable across process kills, only not power loss.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    enable_wal(dbapi_connection, 60)
 
 
 def open_engine(url: str, *, create: bool = True) -> Engine:
