@@ -54,6 +54,21 @@ class PlanContext:
             raise RadpsError(f"workers must be at least 1, got {self.workers}")
 
 
+@dataclass(frozen=True)
+class Observed:
+    """What a running reduction knows at time ``now_s`` when it asks for a re-plan.
+
+    Only jobs that finished before ``now_s`` appear in ``finished`` (``{job:
+    {"status", "runtime_s", "output_bytes"}}``); ``running`` are started and not yet
+    done. Replay builds the same record from simulated time, so a re-planning
+    sequencer never sees the future.
+    """
+
+    now_s: float
+    finished: Mapping[str, Mapping[str, Any]]
+    running: frozenset[str] = frozenset()
+
+
 @runtime_checkable
 class Sequencer(Protocol):
     """What every planner provides; ``name`` is the registry name it plans under."""
@@ -73,11 +88,16 @@ class BaseSequencer:
 
     Subclasses store each ``__init__`` argument under its own name, unchanged, as
     scikit-learn estimators do; that is what lets ``get_params`` rebuild them and lets
-    experiment tracking log them.
+    experiment tracking log them. Tags, as scikit-learn's estimator tags:
+    ``learns_from_runlog`` (``fit`` needs the run log), ``replans`` (``replan`` is
+    called as jobs finish, each new plan checked by the guard), ``uses_truth``
+    (clairvoyant, offline replay only).
     """
 
     name: ClassVar[str] = ""
     uses_truth: ClassVar[bool] = False
+    learns_from_runlog: ClassVar[bool] = False
+    replans: ClassVar[bool] = False
 
     def fit(self, run_log: pd.DataFrame | None = None) -> Self:
         """Nothing to learn for order-only baselines; kept so every sequencer fits."""

@@ -1,0 +1,5 @@
+"""``python -m radps_seq.cli``."""
+
+from . import main
+
+main()
