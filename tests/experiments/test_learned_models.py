@@ -11,7 +11,7 @@ from radps_seq.errors import InputError
 from radps_seq.experiments.features import job_features, position_features, training_examples
 from radps_seq.experiments.models import FeatureEncoder, RuntimeModel, SkipModel
 from radps_seq.experiments.traces import load_wfcommons, trace_as_run_log
-from radps_seq.plan.testing import diamond, imaging_graph, job
+from radps_seq.testing.graphs import diamond, imaging_graph, job
 
 
 def test_position_features_on_a_diamond():
