@@ -30,6 +30,7 @@ import radps_seq
 from ..errors import WorkflowError
 from .edps_compat import edps_modules
 from .parameters import ParameterSets
+from .where import LocatedError
 from .workflow import Workflow, collect_workflow
 
 #: Extra folders to look for workflow ids in, separated by ``os.pathsep``.
@@ -158,7 +159,10 @@ def _import_workflow_module(wkf: Path) -> dict[str, Any]:
             module = importlib.import_module(f"{package_name}.{wkf.stem}")
             return dict(vars(module))
         except Exception as exc:
-            raise _import_error(exc, package_dir, wkf) from exc
+            error = _import_error(exc, package_dir, wkf)
+            if error is exc:
+                raise
+            raise error from exc
         finally:
             for name in [n for n in sys.modules if n == prefix or n.startswith(prefix + ".")]:
                 del sys.modules[name]
@@ -180,6 +184,8 @@ def _identifier(folder_name: str) -> str:
 
 def _import_error(exc: Exception, package_dir: Path, wkf: Path) -> WorkflowError:
     """Say where in the package the import failed: file, line, and the original error."""
+    if isinstance(exc, LocatedError):
+        return exc  # its message already names the workflow's line
     file, line = None, None
     if isinstance(exc, SyntaxError) and exc.filename and _inside(exc.filename, package_dir):
         file, line = exc.filename, exc.lineno
