@@ -215,3 +215,15 @@ def _display(path: Path) -> str:
         return str(absolute.relative_to(Path.cwd()))
     except ValueError:
         return str(absolute)
+
+
+def list_workflows(search_path: Sequence[str | os.PathLike] | None = None) -> list[dict[str, str]]:
+    """Workflow ids (EDPS style, ``<package>.<module>``) found on the search path."""
+    found: dict[str, str] = {}
+    for root in workflow_search_path(search_path):
+        if not root.is_dir():
+            continue
+        for wkf in sorted(root.glob("*/*_wkf.py")) + sorted(root.glob("*/*/*_wkf.py")):
+            package = ".".join(wkf.parent.relative_to(root).parts)
+            found.setdefault(f"{package}.{wkf.stem}", _display(wkf))
+    return [{"id": name, "file": file} for name, file in found.items()]

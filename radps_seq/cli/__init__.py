@@ -42,6 +42,13 @@ for command in (
     research.compare,
     research.tune,
     edps.test_scenarios,
+    edps.associations,
+    edps.organise,
+    edps.graph,
+    edps.workflows,
+    edps.meta_targets,
+    edps.describe,
+    edps.parameters,
 ):
     cli.add_command(command)
 
