@@ -26,7 +26,6 @@ def cli() -> None:
     """radps-seq: derive, run and sequence astronomical data-reduction cascades."""
 
 
-
 for command in (
     inspect.tasks,
     inspect.classify,

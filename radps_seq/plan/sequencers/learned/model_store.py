@@ -25,9 +25,11 @@ from radps_seq.errors import RadpsError
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from radps_seq.experiments.models import LearnedModel
+    from radps_seq.plan.sequencers.learned.models import LearnedModel
 
 ARTIFACT_FILE = "learned_model.pkl"
+#: MLflow's own default when neither an explicit URI nor the environment names a store.
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 #: What a loaded model needs besides radps_seq itself (pinned: pickles are version-bound).
 REQUIREMENTS = ("scikit-learn", "numpy", "pandas", "networkx")
 
@@ -97,7 +99,7 @@ def save_model(model: LearnedModel, path: str | Path) -> Path:
             path.rmdir()
     path.parent.mkdir(parents=True, exist_ok=True)
     with _pickled(model) as artifact, _quiet_mlflow():
-        from radps_seq.experiments.pyfunc import ARTIFACT, LearnedPyfunc
+        from radps_seq.plan.sequencers.learned.pyfunc import ARTIFACT, LearnedPyfunc
 
         mlflow.pyfunc.save_model(
             str(path),
@@ -128,7 +130,7 @@ def log_model(
     import mlflow.pyfunc
 
     with _pickled(model) as artifact, _quiet_mlflow():
-        from radps_seq.experiments.pyfunc import ARTIFACT, LearnedPyfunc
+        from radps_seq.plan.sequencers.learned.pyfunc import ARTIFACT, LearnedPyfunc
 
         return mlflow.pyfunc.log_model(
             name=name,
@@ -156,18 +158,18 @@ def load_model(ref: str | Path, tracking_uri: str | None = None) -> LearnedModel
 def _download(uri: str, tracking_uri: str | None) -> Path:
     import mlflow.artifacts
 
-    from radps_seq.experiments.tracking import client
-
-    client(tracking_uri)
+    uri_of_store = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
     try:
         with _quiet_mlflow():
-            return Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+            return Path(
+                mlflow.artifacts.download_artifacts(artifact_uri=uri, tracking_uri=uri_of_store)
+            )
     except Exception as exc:  # MLflow raises its own types for unknown names/versions
         raise ModelError(f"{uri}: cannot load model ({exc})") from exc
 
 
 def _read(path: Path, ref: str) -> LearnedModel:
-    from radps_seq.experiments.models import LearnedModel
+    from radps_seq.plan.sequencers.learned.models import LearnedModel
 
     if not (path / "MLmodel").is_file():
         raise ModelError(f"{ref}: not an MLflow model directory (no MLmodel file)")
