@@ -68,10 +68,7 @@ def derive_for(request: ReductionRequest, progress: bool = False) -> tuple[Any, 
 
     workflow = load(request.workflow)
     derivation = derive_request(
-        workflow,
-        list(request.inputs),
-        workdir=request.workdir,
-        progress=progress,
+        workflow, list(request.inputs), workdir=request.workdir, progress=progress,
         **request.derivation_options(),
     )
     return workflow, derivation
@@ -89,9 +86,7 @@ def sequencer_for(request: ReductionRequest) -> Any:
     try:
         sequencer = get_sequencer(request.planner, **params)
     except TypeError as exc:
-        raise RadpsError(
-            f"planner {request.planner!r} does not take {sorted(params)}: {exc}"
-        ) from None
+        raise RadpsError(f"planner {request.planner!r} does not take {sorted(params)}: {exc}") from None
     return sequencer.fit(_run_log(request) if _learns(sequencer, request) else None)
 
 
@@ -177,9 +172,7 @@ def keep_reused(plan: Any, request: ReductionRequest, workflow: Any, derivation:
     reused = {d.job for d in decisions if d.action == "reuse"}
     kept = [job for job in plan.skip if job not in reused]
     if len(kept) != len(plan.skip):
-        log.info(
-            "%d proposed skip(s) dropped: their products already exist", len(plan.skip) - len(kept)
-        )
+        log.info("%d proposed skip(s) dropped: their products already exist", len(plan.skip) - len(kept))
     return Plan(plan.planner, list(plan.order), kept, dict(plan.predictions))
 
 

@@ -51,9 +51,7 @@ def tasks_text(record: dict[str, Any]) -> str:
             extra.append("meta-targets: " + ", ".join(t["meta_targets"]))
         if t["skippable"]:
             extra.append("skippable")
-        lines.append(
-            f"  {t['name']}  (recipe {t['recipe']})" + (f"  [{'; '.join(extra)}]" if extra else "")
-        )
+        lines.append(f"  {t['name']}  (recipe {t['recipe']})" + (f"  [{'; '.join(extra)}]" if extra else ""))
         lines.append(f"      main: {t['main_input']}")
         for a in t["associated_inputs"]:
             optional = " optional" if a["min_ret"] == 0 else ""
@@ -110,9 +108,7 @@ def derivation_text(derivation: Any) -> str:
             walk(node, 0, seen)
     for entry in derivation.incomplete:
         if entry["job"] is None:
-            lines.append(
-                f"not processed: {entry['task']} ({entry['file']}): {'; '.join(entry['missing'])}"
-            )
+            lines.append(f"not processed: {entry['task']} ({entry['file']}): {'; '.join(entry['missing'])}")
     if derivation.unclassified:
         lines.append(f"unclassified: {len(derivation.unclassified)} files")
     for error in derivation.errors:
@@ -158,9 +154,7 @@ def decisions_text(record: dict[str, Any]) -> str:
     for d in record["decisions"]:
         counts[d["action"]] = counts.get(d["action"], 0) + 1
         lines.append(f"  {d['action']:<6} {d['task']} [{d['job']}]: {d['reason']}")
-    lines.append(
-        ", ".join(f"{n} to {action}" for action, n in sorted(counts.items())) or "nothing to do"
-    )
+    lines.append(", ".join(f"{n} to {action}" for action, n in sorted(counts.items())) or "nothing to do")
     return "\n".join(lines)
 
 
@@ -174,9 +168,7 @@ def reduction_text(summary: dict[str, Any], result: Any, request: Any) -> str:
         f"in {summary['makespan_s']:.1f} s with planner {summary['planner']}",
     ]
     if result.refused:
-        lines.append(
-            f"the guard refused the proposed plan ({len(result.refused)} violation(s)); ran the baseline"
-        )
+        lines.append(f"the guard refused the proposed plan ({len(result.refused)} violation(s)); ran the baseline")
         lines += [f"  {reason}" for reason in result.refused[:5]]
     for job in summary["jobs"]:
         if job["status"] == "failed":
@@ -186,8 +178,6 @@ def reduction_text(summary: dict[str, Any], result: Any, request: Any) -> str:
     lines.append(f"products: {request.workdir}/products/<task>/<job id>/")
     if request.output_dir:
         lines.append(f"target products copied to: {request.output_dir}")
-    lines.append(
-        f"run log: {request.runlog_url or str(request.workdir) + '/runlog.sqlite'}"
-        f"  (export: radps-seq runs --workdir {request.workdir} --format csv)"
-    )
+    lines.append(f"run log: {request.runlog_url or str(request.workdir) + '/runlog.sqlite'}"
+                 f"  (export: radps-seq runs --workdir {request.workdir} --format csv)")
     return "\n".join(lines)

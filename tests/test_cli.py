@@ -35,17 +35,7 @@ def night(tmp_path: Path) -> Path:
 
 def test_multi_value_options_are_spread():
     assert spread_multi_values(["derive", "-i", "a", "b", "-t", "x", "y", "-w", "w"]) == [
-        "derive",
-        "-i",
-        "a",
-        "-i",
-        "b",
-        "-t",
-        "x",
-        "-t",
-        "y",
-        "-w",
-        "w",
+        "derive", "-i", "a", "-i", "b", "-t", "x", "-t", "y", "-w", "w",
     ]
     assert spread_multi_values(["-i", "a", "-i", "b"]) == ["-i", "a", "-i", "b"]
 
@@ -81,18 +71,8 @@ def test_classify_json_keeps_relative_paths(night: Path):
 
 def test_derive_json_contract(night: Path):
     raw = night / "raw"
-    result = run(
-        "derive",
-        "-w",
-        DEMO0,
-        "-i",
-        *sorted(str(p.relative_to(night)) for p in raw.iterdir()),
-        "--workdir",
-        "w",
-        "--format",
-        "json",
-        cwd=night,
-    )
+    result = run("derive", "-w", DEMO0, "-i", *sorted(str(p.relative_to(night)) for p in raw.iterdir()),
+                 "--workdir", "w", "--format", "json", cwd=night)
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert set(record) == {"workflow", "targets", "jobs", "unclassified", "errors", "incomplete"}
@@ -123,15 +103,9 @@ def test_derive_text_dot_mermaid(night: Path):
 
 
 def test_meta_target_and_task_targets(night: Path):
-    calib = json.loads(
-        run(
-            "derive", "-w", DEMO0, "-i", "raw", "-m", "qc1calib", "--format", "json", cwd=night
-        ).stdout
-    )
+    calib = json.loads(run("derive", "-w", DEMO0, "-i", "raw", "-m", "qc1calib", "--format", "json", cwd=night).stdout)
     assert sorted({j["task"] for j in calib["jobs"]}) == ["bias", "flat"]
-    only_bias = json.loads(
-        run("derive", "-w", DEMO0, "-i", "raw", "-t", "bias", "--format", "json", cwd=night).stdout
-    )
+    only_bias = json.loads(run("derive", "-w", DEMO0, "-i", "raw", "-t", "bias", "--format", "json", cwd=night).stdout)
     assert {j["task"] for j in only_bias["jobs"]} == {"bias"} and len(only_bias["jobs"]) == 3
 
 
@@ -152,9 +126,7 @@ def test_bad_requests_exit_non_zero_with_one_message(night: Path, args, message)
 def test_broken_workflow_is_named(tmp_path: Path):
     pkg = tmp_path / "broken"
     pkg.mkdir()
-    (pkg / "broken_wkf.py").write_text(
-        "from edps import task\n\nx = task('a').with_main_input(undefined_source)\n"
-    )
+    (pkg / "broken_wkf.py").write_text("from edps import task\n\nx = task('a').with_main_input(undefined_source)\n")
     result = run("tasks", "-w", str(pkg))
     assert result.returncode == 2
     assert "broken_wkf.py" in result.stderr and "undefined_source" in result.stderr

@@ -19,13 +19,8 @@ TRACES = ROOT / "data" / "wfcommons"
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "radps_seq.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{cwd}/mlflow.db"},
-    )
+    return subprocess.run([sys.executable, "-m", "radps_seq.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{cwd}/mlflow.db"})
 
 
 @pytest.fixture
@@ -35,20 +30,7 @@ def night(tmp_path: Path) -> Path:
 
 
 def test_dummy_run_then_everything_is_reused(night: Path):
-    first = run(
-        "run",
-        "-w",
-        DEMO0,
-        "-i",
-        "raw",
-        "--workdir",
-        "w",
-        "--dummy",
-        "--no-track",
-        "--format",
-        "json",
-        cwd=night,
-    )
+    first = run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--dummy", "--no-track", "--format", "json", cwd=night)
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
     assert set(summary) == {"reduction", "status", "planner", "makespan_s", "jobs"}
@@ -57,22 +39,8 @@ def test_dummy_run_then_everything_is_reused(night: Path):
     for job in summary["jobs"]:
         assert set(job) == {"id", "task", "status", "wall_s", "products"}
         assert all(Path(p).exists() for p in job["products"])
-    again = json.loads(
-        run(
-            "run",
-            "-w",
-            DEMO0,
-            "-i",
-            "raw",
-            "--workdir",
-            "w",
-            "--dummy",
-            "--no-track",
-            "--format",
-            "json",
-            cwd=night,
-        ).stdout
-    )
+    again = json.loads(run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--dummy", "--no-track",
+                           "--format", "json", cwd=night).stdout)
     assert {j["status"] for j in again["jobs"]} == {"cached"}
     dry = run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--dummy", "-n", cwd=night)
     assert dry.returncode == 0 and "reuse" in dry.stdout and "cache key matches" in dry.stdout
@@ -82,19 +50,7 @@ def test_dummy_run_then_everything_is_reused(night: Path):
 
 
 def test_run_without_recipes_fails_clearly_and_exits_non_zero(night: Path):
-    result = run(
-        "run",
-        "-w",
-        DEMO0,
-        "-i",
-        "raw",
-        "--workdir",
-        "w",
-        "--no-track",
-        "--format",
-        "json",
-        cwd=night,
-    )
+    result = run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--no-track", "--format", "json", cwd=night)
     assert result.returncode == 1
     summary = json.loads(result.stdout)
     assert summary["status"] == "failed"
@@ -102,17 +58,11 @@ def test_run_without_recipes_fails_clearly_and_exits_non_zero(night: Path):
 
 
 def test_plan_and_check_plan(night: Path):
-    proposal = run(
-        "plan", "-w", DEMO0, "-i", "raw", "--planner", "bfs", "--format", "json", cwd=night
-    )
+    proposal = run("plan", "-w", DEMO0, "-i", "raw", "--planner", "bfs", "--format", "json", cwd=night)
     assert proposal.returncode == 0, proposal.stderr
     plan = json.loads(proposal.stdout)
-    derived = json.loads(
-        run("derive", "-w", DEMO0, "-i", "raw", "--format", "json", cwd=night).stdout
-    )
-    assert plan["planner"] == "bfs" and sorted(plan["order"]) == sorted(
-        j["id"] for j in derived["jobs"]
-    )
+    derived = json.loads(run("derive", "-w", DEMO0, "-i", "raw", "--format", "json", cwd=night).stdout)
+    assert plan["planner"] == "bfs" and sorted(plan["order"]) == sorted(j["id"] for j in derived["jobs"])
     (night / "plan.json").write_text(json.dumps(plan))
     ok = run("check-plan", "-w", DEMO0, "-i", "raw", "plan.json", "--format", "json", cwd=night)
     assert ok.returncode == 0 and json.loads(ok.stdout) == {"valid": True, "violations": []}
@@ -128,62 +78,18 @@ def test_plan_and_check_plan(night: Path):
 @pytest.mark.skipif(not TRACES.exists(), reason="shared WfCommons traces not present")
 def test_replay_a_real_trace(tmp_path: Path):
     trace = sorted(TRACES.glob("*montage*"))[0]
-    result = run(
-        "replay",
-        "--trace",
-        str(trace),
-        "--planner",
-        "critical-path",
-        "--workers",
-        "4",
-        "--format",
-        "json",
-        cwd=tmp_path,
-    )
+    result = run("replay", "--trace", str(trace), "--planner", "critical-path", "--workers", "4", "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
-    assert set(record) == {
-        "makespan_s",
-        "lower_bound_s",
-        "skipped",
-        "compute_saved_s",
-        "products_changed",
-        "refused",
-    }
+    assert set(record) == {"makespan_s", "lower_bound_s", "skipped", "compute_saved_s", "products_changed", "refused"}
     assert record["makespan_s"] >= record["lower_bound_s"] > 0
 
 
 def test_imaging_night_reduces_end_to_end_and_logs_every_job(tmp_path: Path):
-    sim = run(
-        "simulate",
-        "imaging",
-        "--nights",
-        "1",
-        "--out",
-        "raw",
-        "--seed",
-        "3",
-        "--size",
-        "64",
-        cwd=tmp_path,
-    )
+    sim = run("simulate", "imaging", "--nights", "1", "--out", "raw", "--seed", "3", "--size", "64", cwd=tmp_path)
     assert sim.returncode == 0, sim.stderr
-    result = run(
-        "run",
-        "-w",
-        IMAGING,
-        "-i",
-        "raw",
-        "--workdir",
-        "w",
-        "--workers",
-        "2",
-        "-o",
-        "out",
-        "--format",
-        "json",
-        cwd=tmp_path,
-    )
+    result = run("run", "-w", IMAGING, "-i", "raw", "--workdir", "w", "--workers", "2", "-o", "out",
+                 "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["status"] == "succeeded"
@@ -194,24 +100,11 @@ def test_imaging_night_reduces_end_to_end_and_logs_every_job(tmp_path: Path):
     rows = log if isinstance(log, list) else log["runs"]
     assert len(rows) == len(summary["jobs"])
     skippable = [r for r in rows if r["skippable"]]
-    assert skippable and all(
-        r["effect"] is not None and r["changed"] in (True, False) for r in skippable
-    )
+    assert skippable and all(r["effect"] is not None and r["changed"] in (True, False) for r in skippable)
     assert (tmp_path / "mlflow.db").exists()
 
 
 def test_run_with_nothing_to_reduce_is_an_error(tmp_path: Path):
-    result = run(
-        "run",
-        "-w",
-        DEMO0,
-        "-i",
-        "missing-folder",
-        "--workdir",
-        "w",
-        "--dummy",
-        "--no-track",
-        cwd=tmp_path,
-    )
+    result = run("run", "-w", DEMO0, "-i", "missing-folder", "--workdir", "w", "--dummy", "--no-track", cwd=tmp_path)
     assert result.returncode == 2
     assert "nothing to reduce" in result.stderr and "missing-folder" in result.stderr

@@ -33,10 +33,8 @@ class ClassificationRule:
     function: Callable[[FileLike], bool] | None = None
 
     def __repr__(self) -> str:
-        what = (
-            dict(self.keywords)
-            if self.keywords is not None
-            else getattr(self.function, "__name__", "function")
+        what = dict(self.keywords) if self.keywords is not None else getattr(
+            self.function, "__name__", "function"
         )
         return f"classification_rule({self.tag!r}, {what!r})"
 

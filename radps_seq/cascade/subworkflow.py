@@ -24,9 +24,7 @@ def current_subworkflow() -> str | None:
     return _ACTIVE[-1] if _ACTIVE else None
 
 
-def subworkflow(
-    name: str, description: str = ""
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def subworkflow(name: str, description: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorate a function that builds and returns tasks: ``@subworkflow("flats", "...")``."""
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:

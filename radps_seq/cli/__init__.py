@@ -26,6 +26,7 @@ def cli() -> None:
     """radps-seq: derive, run and sequence astronomical data-reduction cascades."""
 
 
+
 for command in (
     inspect.tasks,
     inspect.classify,

@@ -75,3 +75,4 @@ def derive(fmt: str, **options: Any) -> None:
         click.echo(derivation_mermaid(derivation))
     else:
         click.echo(derivation_text(derivation))
+

@@ -79,15 +79,9 @@ workdir_option = click.option(
     help="Work directory (header index, products, run log).",
 )
 targets_options = [
+    click.option("-t", "--task", "tasks", multiple=True, help="Target task(s); 'all' for every task."),
     click.option(
-        "-t", "--task", "tasks", multiple=True, help="Target task(s); 'all' for every task."
-    ),
-    click.option(
-        "-m",
-        "--meta-target",
-        "meta_targets",
-        multiple=True,
-        help="Meta-target(s), e.g. science, qc1calib.",
+        "-m", "--meta-target", "meta_targets", multiple=True, help="Meta-target(s), e.g. science, qc1calib."
     ),
     click.option(
         "-wp",
@@ -98,13 +92,7 @@ targets_options = [
         metavar="NAME VALUE",
         help="Set a workflow parameter (repeatable).",
     ),
-    click.option(
-        "-wps",
-        "--workflow-parameter-set",
-        "parameter_set",
-        default=None,
-        help="Named parameter set.",
-    ),
+    click.option("-wps", "--workflow-parameter-set", "parameter_set", default=None, help="Named parameter set."),
     click.option(
         "--association-preference",
         default="raw_per_quality_level",
@@ -135,6 +123,7 @@ def derive_from_options(options: dict[str, Any], progress: bool = True) -> Any:
         parameter_set_name=options.get("parameter_set"),
         association_preference=options.get("association_preference", "raw_per_quality_level"),
     )
+
 
 
 def reduction_request(options: dict[str, Any]) -> Any:
@@ -172,36 +161,16 @@ def reduction_request(options: dict[str, Any]) -> Any:
 
 
 planner_options = [
-    click.option(
-        "--planner",
-        default="dfs",
-        show_default=True,
-        help="Sequencer: dfs, bfs, type, dynamic, random, critical-path, learned.",
-    ),
-    click.option(
-        "--model", default=None, help="Learned planner model: a folder or models:/NAME/VERSION."
-    ),
-    click.option(
-        "--objective",
-        type=click.Choice(["makespan", "interactive"]),
-        default="makespan",
-        show_default=True,
-        help="What the learned planner optimises.",
-    ),
-    click.option(
-        "--skip-threshold",
-        type=float,
-        default=None,
-        help="Learned planner: propose a skip only above this no-op probability.",
-    ),
+    click.option("--planner", default="dfs", show_default=True,
+                 help="Sequencer: dfs, bfs, type, dynamic, random, critical-path, learned."),
+    click.option("--model", default=None, help="Learned planner model: a folder or models:/NAME/VERSION."),
+    click.option("--objective", type=click.Choice(["makespan", "interactive"]), default="makespan",
+                 show_default=True, help="What the learned planner optimises."),
+    click.option("--skip-threshold", type=float, default=None,
+                 help="Learned planner: propose a skip only above this no-op probability."),
     click.option("--seed", type=int, default=0, show_default=True, help="Seed of random planners."),
-    click.option(
-        "--workers",
-        type=click.IntRange(min=1),
-        default=1,
-        show_default=True,
-        help="Jobs run at the same time.",
-    ),
+    click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+                 help="Jobs run at the same time."),
 ]
 
 

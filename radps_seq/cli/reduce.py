@@ -25,42 +25,21 @@ from .options import (
 @click.command()
 @derivation_options
 @with_options(planner_options)
-@click.option(
-    "--executor",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="Local processes or a Dask cluster.",
-)
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Local processes or a Dask cluster.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
 @click.option("--dummy", is_flag=True, help="Call no recipe: each job writes placeholder products.")
 @click.option("-n", "--dry-run", is_flag=True, help="Say what would run or be reused, and why.")
 @click.option("--force", is_flag=True, help="Recompute every job.")
-@click.option(
-    "--force-downstream",
-    multiple=True,
-    metavar="TASK|JOB",
-    help="Recompute this task or job and everything downstream (repeatable).",
-)
+@click.option("--force-downstream", multiple=True, metavar="TASK|JOB",
+              help="Recompute this task or job and everything downstream (repeatable).")
 @click.option("--retries", type=click.IntRange(min=0), default=None, help="Retries per failed job.")
 @click.option("--timeout", type=float, default=None, help="Per-job timeout in seconds.")
-@click.option(
-    "-o",
-    "--output",
-    default=None,
-    type=click.Path(file_okay=False),
-    help="Copy the target products here.",
-)
-@click.option(
-    "--runlog-url",
-    default=None,
-    help="SQLAlchemy URL of the run log (default: the work directory).",
-)
-@click.option(
-    "--tracking-uri",
-    default=None,
-    help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or sqlite:///mlflow.db here).",
-)
+@click.option("-o", "--output", default=None, type=click.Path(file_okay=False),
+              help="Copy the target products here.")
+@click.option("--runlog-url", default=None, help="SQLAlchemy URL of the run log (default: the work directory).")
+@click.option("--tracking-uri", default=None,
+              help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or sqlite:///mlflow.db here).")
 @click.option("--no-track", is_flag=True, help="Do not log the reduction to MLflow.")
 @format_option("text", "json")
 def run(fmt: str, dry_run: bool, **options: Any) -> None:
@@ -85,26 +64,13 @@ def run(fmt: str, dry_run: bool, **options: Any) -> None:
 
 
 @click.command()
-@click.option(
-    "--workdir",
-    required=False,
-    default=None,
-    type=click.Path(file_okay=False),
-    help="Work directory whose run log to export.",
-)
+@click.option("--workdir", required=False, default=None, type=click.Path(file_okay=False),
+              help="Work directory whose run log to export.")
 @click.option("--runlog-url", default=None, help="SQLAlchemy URL of the run log instead.")
 @click.option("--reduction", default=None, help="Only this reduction id.")
-@click.option(
-    "-o",
-    "--output",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Write here (default: stdout).",
-)
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False), help="Write here (default: stdout).")
 @format_option("json", "csv", "parquet")
-def runs(
-    workdir: str | None, runlog_url: str | None, reduction: str | None, output: str | None, fmt: str
-) -> None:
+def runs(workdir: str | None, runlog_url: str | None, reduction: str | None, output: str | None, fmt: str) -> None:
     """Export the run log: one row per job execution attempt."""
     from ..runlog import export_runs
 
@@ -112,9 +78,7 @@ def runs(
     if where is None:
         raise RadpsError("give --workdir W or --runlog-url URL")
     if runlog_url is None and not (Path(workdir) / "runlog.sqlite").exists():
-        raise RadpsError(
-            f"{workdir}: no run log here (runlog.sqlite); run a reduction with --workdir {workdir} first"
-        )
+        raise RadpsError(f"{workdir}: no run log here (runlog.sqlite); run a reduction with --workdir {workdir} first")
     if fmt == "parquet" and output is None:
         raise RadpsError("parquet is binary: give -o FILE")
     export_runs(where, format=fmt, out=output, reduction_id=reduction)
@@ -129,12 +93,11 @@ def exec_job(folder: str) -> None:
     sys.exit(run_job_folder(folder))
 
 
+
 @click.command()
 @derivation_options
 @with_options(planner_options)
-@click.option(
-    "-o", "--output", default=None, type=click.Path(dir_okay=False), help="Write the plan here."
-)
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False), help="Write the plan here.")
 @format_option("text", "json")
 def plan(fmt: str, output: str | None, **options: Any) -> None:
     """Propose a plan (order, skips, predictions) without running it."""
@@ -161,6 +124,7 @@ def plan(fmt: str, output: str | None, **options: Any) -> None:
     emit(record, fmt, "\n".join(text))
 
 
+
 @click.command(name="check-plan")
 @derivation_options
 @click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
@@ -183,3 +147,5 @@ def check_plan(plan_file: str | None, fmt: str, **options: Any) -> None:
     text = "valid" if not violations else "\n".join(["invalid:"] + [f"  {v}" for v in violations])
     emit(record, fmt, text)
     sys.exit(0 if not violations else 1)
+
+

@@ -13,27 +13,15 @@ from .options import (
 
 
 @click.command()
-@click.option(
-    "--trace",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="A WfCommons instance (JSON) or an exported run log (CSV/Parquet/JSON).",
-)
+@click.option("--trace", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="A WfCommons instance (JSON) or an exported run log (CSV/Parquet/JSON).")
 @click.option("--planner", default="bfs", show_default=True)
-@click.option(
-    "--model", default=None, help="Learned planner model: a folder or models:/NAME/VERSION."
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Workers (default: ceil(total work / critical path)).",
-)
+@click.option("--model", default=None, help="Learned planner model: a folder or models:/NAME/VERSION.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Workers (default: ceil(total work / critical path)).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @format_option("text", "json")
-def replay(
-    trace: str, planner: str, model: str | None, workers: int | None, seed: int, fmt: str
-) -> None:
+def replay(trace: str, planner: str, model: str | None, workers: int | None, seed: int, fmt: str) -> None:
     """Simulate a planner on a logged run or a real workflow trace (no recipe runs)."""
     from ..experiments.replay import replay_trace
 
@@ -43,68 +31,32 @@ def replay(
 
 
 @click.command()
-@click.option(
-    "--source",
-    "sources",
-    multiple=True,
-    required=True,
-    help="runlog:WORKDIR_OR_URL or wfcommons:GLOB (repeatable).",
-)
-@click.option(
-    "--out", required=True, type=click.Path(file_okay=False), help="Folder for the model."
-)
-@click.option(
-    "--objective",
-    type=click.Choice(["makespan", "interactive"]),
-    default="makespan",
-    show_default=True,
-)
-@click.option(
-    "--register", "register_name", default=None, help="Also register the model under this name."
-)
-@click.option(
-    "--param",
-    "params",
-    nargs=2,
-    multiple=True,
-    metavar="NAME VALUE",
-    help="A hyper-parameter of the learned planner, e.g. --param skip_threshold 0.97.",
-)
+@click.option("--source", "sources", multiple=True, required=True,
+              help="runlog:WORKDIR_OR_URL or wfcommons:GLOB (repeatable).")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the model.")
+@click.option("--objective", type=click.Choice(["makespan", "interactive"]), default="makespan", show_default=True)
+@click.option("--register", "register_name", default=None, help="Also register the model under this name.")
+@click.option("--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
+              help="A hyper-parameter of the learned planner, e.g. --param skip_threshold 0.97.")
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI for the training run.")
 @format_option("text", "json")
-def train(
-    sources: tuple[str, ...],
-    out: str,
-    objective: str,
-    register_name: str | None,
-    params: tuple[tuple[str, str], ...],
-    tracking_uri: str | None,
-    fmt: str,
-) -> None:
+def train(sources: tuple[str, ...], out: str, objective: str, register_name: str | None,
+          params: tuple[tuple[str, str], ...], tracking_uri: str | None, fmt: str) -> None:
     """Train the learned planner's runtime and skip models; save an MLflow model."""
     import yaml
 
     from ..experiments import train as train_model
 
     hyper = {name: yaml.safe_load(value) for name, value in params}
-    report = train_model(
-        list(sources),
-        out,
-        objective=objective,
-        register_name=register_name,
-        params=hyper or None,
-        tracking_uri=tracking_uri,
-    )
+    report = train_model(list(sources), out, objective=objective, register_name=register_name,
+                         params=hyper or None, tracking_uri=tracking_uri)
     emit(report.to_dict(), fmt, str(report))
 
 
 @click.command()
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--tracking-uri",
-    default=None,
-    help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or sqlite:///mlflow.db here).",
-)
+@click.option("--tracking-uri", default=None,
+              help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or sqlite:///mlflow.db here).")
 @format_option("text", "json")
 def compare(config: str, tracking_uri: str | None, fmt: str) -> None:
     """Compare sequencers offline as an experiment YAML says; results go to MLflow."""
@@ -118,11 +70,7 @@ def compare(config: str, tracking_uri: str | None, fmt: str) -> None:
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
 @click.option("--trials", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI.")
-@click.option(
-    "--storage",
-    default=None,
-    help="Optuna storage URL (default: sqlite:///optuna.db in the current folder).",
-)
+@click.option("--storage", default=None, help="Optuna storage URL (default: sqlite:///optuna.db in the current folder).")
 @format_option("text", "json")
 def tune(config: str, trials: int, tracking_uri: str | None, storage: str | None, fmt: str) -> None:
     """Tune a sequencer's hyper-parameters with Optuna on validation folds only."""
@@ -130,3 +78,5 @@ def tune(config: str, trials: int, tracking_uri: str | None, storage: str | None
 
     result = run_tune(config, trials, tracking_uri=tracking_uri, storage=storage)
     emit(result.to_dict(), fmt, str(result))
+
+

@@ -53,9 +53,7 @@ class RuleIndex:
             for c in candidates:
                 grouped.setdefault(self._key(c.header), []).append(c)
             for key, members in grouped.items():
-                timed = sorted(
-                    (c for c in members if c.mjd is not None), key=lambda c: (c.mjd, c.identity)
-                )
+                timed = sorted((c for c in members if c.mjd is not None), key=lambda c: (c.mjd, c.identity))
                 untimed = sorted((c for c in members if c.mjd is None), key=lambda c: c.identity)
                 self.buckets[key] = ([c.mjd for c in timed], timed, untimed)
 
@@ -118,6 +116,7 @@ def _closest(
 
 def _unlimited(time_range: Any) -> bool:
     return math.isinf(time_range.before) and math.isinf(time_range.after)
+
 
 
 class Associator:

@@ -145,9 +145,7 @@ class Deriver:
         for draft in upstream:
             key = tuple(hashable(draft.trigger.get(k)) for k in keywords)
             buckets.setdefault(key, []).append(draft)
-        return [
-            sorted(members, key=lambda d: frame_order(d.trigger)) for members in buckets.values()
-        ]
+        return [sorted(members, key=lambda d: frame_order(d.trigger)) for members in buckets.values()]
 
     def frames_of(self, source: DataSource) -> list[Any]:
         seen: dict[str, Any] = {}
@@ -178,9 +176,7 @@ class Deriver:
         if dynamic:
             workflow_parameters = {**workflow_parameters, **dynamic}
             params = JobParameters(workflow_parameters, recipe_parameters, trigger, files)
-        draft = Draft(
-            task=task, trigger=trigger, main_frames=tuple(main_frames), main_parents=main_parents
-        )
+        draft = Draft(task=task, trigger=trigger, main_frames=tuple(main_frames), main_parents=main_parents)
         self._main_inputs(draft)
         for item in task.associated_inputs:
             self._associate(draft, item, params)
@@ -277,28 +273,21 @@ class Deriver:
             position = {id(item): n for n, (item, _) in enumerate(options)}
             item, resolution = min(
                 options,
-                key=lambda o: (
-                    _closeness(draft.trigger, o[1].chosen[0].header, keys),
-                    position[id(o[0])],
-                ),
+                key=lambda o: (_closeness(draft.trigger, o[1].chosen[0].header, keys), position[id(o[0])]),
             )
         else:
             item, resolution = options[0]
         self._record(draft, label, item, resolution)
 
     def _wanted(self, item: AssociatedInput, params: JobParameters, task: Task) -> bool:
-        if item.condition is not None and not self._call(
-            item.condition, params, task, "input condition"
-        ):
+        if item.condition is not None and not self._call(item.condition, params, task, "input condition"):
             return False
         upstream = item.source
         if isinstance(upstream, Task) and upstream.condition is not None:
             return bool(self._call(upstream.condition, params, upstream, "condition"))
         return True
 
-    def _record(
-        self, draft: Draft, slot: str, item: AssociatedInput, resolution: Resolution
-    ) -> None:
+    def _record(self, draft: Draft, slot: str, item: AssociatedInput, resolution: Resolution) -> None:
         files = 0
         for candidate in resolution.chosen:
             if candidate.kind == JOB:
@@ -310,15 +299,9 @@ class Deriver:
             else:
                 files += 1
                 header = candidate.header
-                tags = (
-                    item.source.tags
-                    if isinstance(item.source, DataSource)
-                    else item.categories or ()
-                )
+                tags = item.source.tags if isinstance(item.source, DataSource) else item.categories or ()
                 category = (
-                    header.get("pro.catg")
-                    if candidate.kind == MASTER
-                    else self._category(header, tags)
+                    header.get("pro.catg") if candidate.kind == MASTER else self._category(header, tags)
                 )
                 draft.inputs.append(JobInput(category, slot, file=header.path))
         draft.slots[slot] = {"min_ret": item.min_ret, "files": files}
@@ -339,10 +322,7 @@ class Deriver:
             steps = [
                 (level, kind, by_level[level]) for level, kind in self._search_order(item, levels)
             ]
-            cached = self._steps[id(item)] = (
-                steps,
-                f"task {consumer.name!r}, input {item.label!r}",
-            )
+            cached = self._steps[id(item)] = (steps, f"task {consumer.name!r}, input {item.label!r}")
         steps, where = cached
         need = max(item.min_ret, 1)
         partial: Resolution | None = None
@@ -382,20 +362,13 @@ class Deriver:
         if kind == FILE:
             cached = self._file_candidates.get(id(source))
             if cached is None:
-                cached = [
-                    Candidate(FILE, f, f, f.identity)
-                    for f in sorted(self.frames_of(source), key=frame_order)
-                ]
+                cached = [Candidate(FILE, f, f, f.identity) for f in sorted(self.frames_of(source), key=frame_order)]
                 self._file_candidates[id(source)] = cached
             return cached
         if kind == JOB:
             cached = self._job_candidates.get(source.name)
             if cached is None:
-                cached = [
-                    Candidate(JOB, d.trigger, d, d.job.id)
-                    for d in self.drafts(source)
-                    if d.complete
-                ]
+                cached = [Candidate(JOB, d.trigger, d, d.job.id) for d in self.drafts(source) if d.complete]
                 self._job_candidates[source.name] = cached
             return cached
         categories = tuple(item.categories or product_categories(self.workflow, source))
@@ -404,10 +377,7 @@ class Deriver:
             masters = {
                 h.identity: h for c in categories for h in self.classification.masters.get(c, ())
             }
-            cached = [
-                Candidate(MASTER, h, h, h.identity)
-                for h in sorted(masters.values(), key=frame_order)
-            ]
+            cached = [Candidate(MASTER, h, h, h.identity) for h in sorted(masters.values(), key=frame_order)]
             self._master_candidates[categories] = cached
         return cached
 
@@ -425,8 +395,7 @@ class Deriver:
             inputs = [i for i in inputs if i.slot == "main" or task.input_filter.keeps(i.category)]
         if task.input_map:
             inputs = [
-                JobInput(task.input_map.get(i.category, i.category), i.slot, i.file, i.job)
-                for i in inputs
+                JobInput(task.input_map.get(i.category, i.category), i.slot, i.file, i.job) for i in inputs
             ]
         kept_jobs = {i.job for i in inputs if i.job}
         draft.parents = {pid: p for pid, p in draft.parents.items() if pid in kept_jobs}
@@ -434,8 +403,7 @@ class Deriver:
         job = Job(
             id="",
             task=task.name,
-            recipe=task.recipe
-            or (getattr(task.function, "__name__", None) if task.function else None),
+            recipe=task.recipe or (getattr(task.function, "__name__", None) if task.function else None),
             complete=draft.complete,
             level=draft.level,
             inputs=inputs,
@@ -471,8 +439,7 @@ class Deriver:
 def job_id(job: Job, identities: dict[str, str]) -> str:
     """Content hash of what defines the job's result; never paths or run order."""
     lines = sorted(
-        f"{i.slot}|{i.category}|"
-        + (f"job:{i.job}" if i.job else f"file:{identities.get(i.file, i.file)}")
+        f"{i.slot}|{i.category}|" + (f"job:{i.job}" if i.job else f"file:{identities.get(i.file, i.file)}")
         for i in job.inputs
     )
     record = {
@@ -507,3 +474,4 @@ def _night(trigger: Any) -> str | None:
 @lru_cache(maxsize=4096)
 def _evening(night: int) -> str:
     return (_dt.date(1858, 11, 17) + _dt.timedelta(days=night)).isoformat()
+

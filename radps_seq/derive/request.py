@@ -21,7 +21,9 @@ def load(workflow: Workflow | str | os.PathLike) -> Workflow:
     return load_workflow(workflow)
 
 
-def parameter_set(workflow: Workflow, name: str | None, overrides: Mapping[str, Any] | None) -> Any:
+def parameter_set(
+    workflow: Workflow, name: str | None, overrides: Mapping[str, Any] | None
+) -> Any:
     from ..cascade.parameters import ParameterSets
 
     sets = workflow.parameters if workflow.parameters is not None else ParameterSets.empty()
@@ -44,14 +46,9 @@ def derive(
     """Derive the job graph for targets; without targets, ``science`` as in EDPS."""
     with gc_paused():
         return _derive(
-            workflow,
-            headers,
-            tasks=tasks,
-            meta_targets=meta_targets,
-            workflow_parameters=workflow_parameters,
-            parameter_set_name=parameter_set_name,
-            association_preference=association_preference,
-            scan_errors=scan_errors,
+            workflow, headers, tasks=tasks, meta_targets=meta_targets,
+            workflow_parameters=workflow_parameters, parameter_set_name=parameter_set_name,
+            association_preference=association_preference, scan_errors=scan_errors,
             classification=classification,
         )
 

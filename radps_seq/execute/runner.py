@@ -82,11 +82,7 @@ def failed(spec: JobSpec, error: str) -> JobOutcome:
     """A job that failed outside its recipe, as one attempt ending now."""
     now = time.time()
     return JobOutcome(
-        spec.id,
-        spec.task,
-        FAILED,
-        error=error,
-        attempts=[Attempt(1, FAILED, now, now, error=error)],
+        spec.id, spec.task, FAILED, error=error, attempts=[Attempt(1, FAILED, now, now, error=error)]
     )
 
 

@@ -64,7 +64,9 @@ class HeaderIndex:
         except OSError as exc:
             raise InputError(f"{workdir}: cannot create the work directory ({exc})") from None
         with self._usable():
-            self._con = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+            self._con = sqlite3.connect(
+                self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None
+            )
             self._prepare()
 
     @contextmanager

@@ -13,29 +13,9 @@ from pathlib import Path
 from typing import Any
 
 PLAIN_KEYWORDS = {
-    "mjd-obs",
-    "date-obs",
-    "exptime",
-    "object",
-    "ra",
-    "dec",
-    "airmass",
-    "telescop",
-    "instrume",
-    "origin",
-    "date",
-    "equinox",
-    "radesys",
-    "utc",
-    "lst",
-    "pi-coi",
-    "observer",
-    "arcfile",
-    "origfile",
-    "naxis",
-    "bitpix",
-    "simple",
-    "extend",
+    "mjd-obs", "date-obs", "exptime", "object", "ra", "dec", "airmass", "telescop",
+    "instrume", "origin", "date", "equinox", "radesys", "utc", "lst", "pi-coi",
+    "observer", "arcfile", "origfile", "naxis", "bitpix", "simple", "extend",
 }
 
 

@@ -15,15 +15,8 @@ def test_bias_flat_object_cascade(demo0):
     assert demo0.name == "demo0"
     assert list(demo0.tasks) == ["bias", "flat", "object"]
     assert {t.name: t.recipe for t in demo0.tasks.values()} == {
-        "bias": "run_bias",
-        "flat": "run_flat",
-        "object": "run_science",
-    }
-    assert set(demo0.task_graph().edges) == {
-        ("bias", "flat"),
-        ("bias", "object"),
-        ("flat", "object"),
-    }
+        "bias": "run_bias", "flat": "run_flat", "object": "run_science"}
+    assert set(demo0.task_graph().edges) == {("bias", "flat"), ("bias", "object"), ("flat", "object")}
 
 
 def test_object_inputs(demo0):
@@ -39,10 +32,8 @@ def test_object_inputs(demo0):
 
 
 def test_classification_by_dpr_type_and_pro_catg(demo0):
-    rules = {
-        name: [(r.tag, dict(r.keywords)) for r in s.classification_rules]
-        for name, s in demo0.data_sources.items()
-    }
+    rules = {name: [(r.tag, dict(r.keywords)) for r in s.classification_rules]
+             for name, s in demo0.data_sources.items()}
     assert rules == {
         "BIAS": [("BIAS", {"dpr.type": "BIAS"})],
         "FLAT": [("FLAT", {"dpr.type": "FLAT"})],

@@ -36,50 +36,19 @@ def test_star_import_of_time_ranges_gives_every_range():
     namespace: dict = {}
     with edps_modules():
         exec("from edps.generator.time_range import *", namespace)
-    for name in (
-        "SAME_NIGHT",
-        "ONE_DAY",
-        "ONE_WEEK",
-        "ONE_MONTH",
-        "UNLIMITED",
-        "IN_THE_PAST",
-        "RelativeTimeRange",
-    ):
+    for name in ("SAME_NIGHT", "ONE_DAY", "ONE_WEEK", "ONE_MONTH", "UNLIMITED", "IN_THE_PAST",
+                 "RelativeTimeRange"):
         assert namespace[name] is getattr(cascade, name)
 
 
 def test_top_level_exposes_what_edps_workflows_import():
     expected = {
-        "task",
-        "data_source",
-        "classification_rule",
-        "match_rules",
-        "match",
-        "subworkflow",
-        "alternative_associated_inputs",
-        "FilterMode",
-        "SCIENCE",
-        "QC1_CALIB",
-        "QC0",
-        "CALCHECKER",
-        "IDP",
-        "RelativeTimeRange",
-        "ONE_DAY",
-        "SAME_NIGHT",
-        "UNLIMITED",
-        "ClassifiedFitsFile",
-        "FitsFile",
-        "File",
-        "JobParameters",
-        "RecipeInputs",
-        "RecipeInvocationArguments",
-        "RecipeInvocationResult",
-        "InvokerProvider",
-        "ProductRenamer",
-        "ReportInput",
-        "get_parameter",
-        "List",
-        "Job",
+        "task", "data_source", "classification_rule", "match_rules", "match", "subworkflow",
+        "alternative_associated_inputs", "FilterMode", "SCIENCE", "QC1_CALIB", "QC0",
+        "CALCHECKER", "IDP", "RelativeTimeRange", "ONE_DAY", "SAME_NIGHT", "UNLIMITED",
+        "ClassifiedFitsFile", "FitsFile", "File", "JobParameters", "RecipeInputs",
+        "RecipeInvocationArguments", "RecipeInvocationResult", "InvokerProvider",
+        "ProductRenamer", "ReportInput", "get_parameter", "List", "Job",
     }
     with edps_modules():
         import edps
@@ -117,14 +86,7 @@ def test_a_preexisting_edps_module_is_restored_untouched(monkeypatch):
         assert sys.modules["edps"] is not real
         assert "edps.something" not in sys.modules
     assert sys.modules["edps"] is real and sys.modules["edps.something"] is sub
-    assert vars(real).keys() == {
-        "__name__",
-        "__doc__",
-        "__package__",
-        "__loader__",
-        "__spec__",
-        "marker",
-    }
+    assert vars(real).keys() == {"__name__", "__doc__", "__package__", "__loader__", "__spec__", "marker"}
 
 
 def test_modules_made_inside_are_removed_even_after_an_error():

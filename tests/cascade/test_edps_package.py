@@ -32,49 +32,21 @@ def wkf():
 
 
 def test_tasks_in_dependency_order(wkf):
-    assert list(wkf.tasks) == [
-        "bias",
-        "dark",
-        "flat",
-        "flat_qc",
-        "zeropoint",
-        "science",
-        "quicklook",
-    ]
+    assert list(wkf.tasks) == ["bias", "dark", "flat", "flat_qc", "zeropoint", "science", "quicklook"]
     assert {t: wkf.tasks[t].recipe for t in ("bias", "science")} == {
-        "bias": "fakeinst_bias",
-        "science": "fakeinst_science",
-    }
+        "bias": "fakeinst_bias", "science": "fakeinst_science"}
     assert set(wkf.task_graph().edges) == {
-        ("bias", "dark"),
-        ("bias", "flat"),
-        ("dark", "flat"),
-        ("flat", "flat_qc"),
-        ("bias", "zeropoint"),
-        ("flat", "zeropoint"),
-        ("bias", "science"),
-        ("flat", "science"),
-        ("zeropoint", "science"),
-        ("science", "quicklook"),
+        ("bias", "dark"), ("bias", "flat"), ("dark", "flat"), ("flat", "flat_qc"),
+        ("bias", "zeropoint"), ("flat", "zeropoint"), ("bias", "science"), ("flat", "science"),
+        ("zeropoint", "science"), ("science", "quicklook"),
     }
 
 
 def test_data_sources_and_their_rules(wkf):
-    assert list(wkf.data_sources) == [
-        "BIAS",
-        "DARK",
-        "FLAT",
-        "MASTER_BIAS",
-        "PHOT_TABLE",
-        "SCIENCE",
-        "STD",
-    ]
+    assert list(wkf.data_sources) == ["BIAS", "DARK", "FLAT", "MASTER_BIAS", "PHOT_TABLE", "SCIENCE", "STD"]
     bias = wkf.data_sources["BIAS"]
     assert bias.classification_rules[0].keywords == {
-        "instrume": "FAKEINST",
-        "dpr.catg": "CALIB",
-        "dpr.type": "BIAS",
-    }
+        "instrume": "FAKEINST", "dpr.catg": "CALIB", "dpr.type": "BIAS"}
     assert bias.grouping_keywords == ["tpl.start"]
     assert bias.setup_keywords == ["det.binx", "det.biny", "det.read.speed"]
     assert bias.min_group_size == 3
@@ -89,10 +61,8 @@ def test_data_sources_and_their_rules(wkf):
     assert flat.match_rules.rules[1].time_range == RelativeTimeRange(-3, 1)
     dark_rule = wkf.data_sources["DARK"].match_rules.rules[0]
     assert dark_rule.time_range == ONE_MONTH and dark_rule.level == 1
-    assert dark_rule.function(
-        {"det.binx": 2, "det.biny": 2, "det.read.speed": 1},
-        {"det.binx": 2, "det.biny": 2, "det.read.speed": 1},
-    )
+    assert dark_rule.function({"det.binx": 2, "det.biny": 2, "det.read.speed": 1},
+                              {"det.binx": 2, "det.biny": 2, "det.read.speed": 1})
     assert not dark_rule.function({"det.binx": 2}, {"det.binx": 1})
     assert wkf.data_sources["SCIENCE"].grouping_keywords == ["$science_grouping"]
     assert wkf.data_sources["SCIENCE"].cluster.keyword == "mjd-obs"
@@ -133,9 +103,7 @@ def test_science_task(wkf):
     bias, flat, zeropoint = science.associated_inputs
     assert bias.label == "MASTER_BIAS" and bias.match_rules is None
     assert [(r.keywords, r.time_range, r.level) for r in flat.match_rules.rules] == [
-        (("ins.filt1.name", "det.binx"), ONE_DAY, 0),
-        (("ins.filt1.name",), UNLIMITED, 2),
-    ]
+        (("ins.filt1.name", "det.binx"), ONE_DAY, 0), (("ins.filt1.name",), UNLIMITED, 2)]
     assert zeropoint.min_ret == 0
     assert zeropoint.condition(JobParameters({"reduction_mode": "full"})) is True
     assert zeropoint.condition(JobParameters({"reduction_mode": "fast"})) is False
@@ -168,10 +136,7 @@ def test_parameter_sets_with_anchors_and_merge_keys(wkf):
     fast, full, qc = (params.select(n) for n in params.sets)
     assert params.select() is fast
     assert fast.workflow_parameters == {
-        "reduction_mode": "fast",
-        "science_grouping": "tpl.start",
-        "bias_min_count": 3,
-    }
+        "reduction_mode": "fast", "science_grouping": "tpl.start", "bias_min_count": 3}
     assert full.workflow_parameters == {**fast.workflow_parameters, "reduction_mode": "full"}
     assert full.recipe_parameters == fast.recipe_parameters
     assert qc.workflow_parameters == full.workflow_parameters

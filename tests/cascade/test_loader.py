@@ -22,15 +22,11 @@ raw = data_source("RAW").build()
 """
 
 
-def make_package(
-    root: Path, name: str, files: dict[str, str] | None = None, task_name: str = "reduce"
-) -> Path:
+def make_package(root: Path, name: str, files: dict[str, str] | None = None, task_name: str = "reduce") -> Path:
     """A workflow package ``root/name`` with ``name_wkf.py`` unless ``files`` says otherwise."""
     folder = root / name
     folder.mkdir(parents=True)
-    files = (
-        files if files is not None else {f"{name}_wkf.py": MINIMAL_WKF.format(task_name=task_name)}
-    )
+    files = files if files is not None else {f"{name}_wkf.py": MINIMAL_WKF.format(task_name=task_name)}
     for file_name, text in files.items():
         (folder / file_name).write_text(textwrap.dedent(text))
     return folder
@@ -51,15 +47,11 @@ def test_load_by_file_by_folder_and_by_path_object():
 
 
 def test_folder_with_another_name_loads_its_single_wkf_file(tmp_path):
-    folder = make_package(
-        tmp_path,
-        "my-cascade",
-        {
-            "imaging_wkf.py": MINIMAL_WKF.format(task_name="stack"),
-            "imaging_parameters.yaml": "main: {is_default: yes, workflow_parameters: {n: 1}}\n",
-            "helpers.py": "X = 1\n",
-        },
-    )
+    folder = make_package(tmp_path, "my-cascade", {
+        "imaging_wkf.py": MINIMAL_WKF.format(task_name="stack"),
+        "imaging_parameters.yaml": "main: {is_default: yes, workflow_parameters: {n: 1}}\n",
+        "helpers.py": "X = 1\n",
+    })
     workflow = load_workflow(folder)
     assert workflow.name == "imaging"
     assert list(workflow.tasks) == ["stack"]
@@ -68,9 +60,7 @@ def test_folder_with_another_name_loads_its_single_wkf_file(tmp_path):
 
 def test_folder_without_or_with_several_wkf_files(tmp_path):
     empty = make_package(tmp_path, "empty", {"notes.txt": "nothing"})
-    with pytest.raises(
-        WorkflowError, match=r"empty: no workflow file \(\*_wkf.py\) in this folder"
-    ):
+    with pytest.raises(WorkflowError, match=r"empty: no workflow file \(\*_wkf.py\) in this folder"):
         load_workflow(empty)
     several = make_package(tmp_path, "several", {"a_wkf.py": "", "b_wkf.py": ""})
     with pytest.raises(WorkflowError, match=r"several workflow files \(a_wkf.py, b_wkf.py\)"):
@@ -79,9 +69,7 @@ def test_folder_without_or_with_several_wkf_files(tmp_path):
 
 def test_a_file_must_be_python(tmp_path):
     folder = make_package(tmp_path, "x", {"x_wkf.txt": ""})
-    with pytest.raises(
-        WorkflowError, match=r"x_wkf.txt: a workflow file must be a Python \(.py\) file"
-    ):
+    with pytest.raises(WorkflowError, match=r"x_wkf.txt: a workflow file must be a Python \(.py\) file"):
         load_workflow(folder / "x_wkf.txt")
 
 
@@ -128,9 +116,7 @@ def test_missing_id_lists_where_it_looked(tmp_path, monkeypatch):
 def test_missing_path_and_bad_id(tmp_path):
     with pytest.raises(WorkflowError, match="no such file or directory: .*nowhere/x_wkf.py"):
         load_workflow(str(tmp_path / "nowhere" / "x_wkf.py"))
-    with pytest.raises(
-        WorkflowError, match="'not-an-id' is neither an existing path nor a workflow id"
-    ):
+    with pytest.raises(WorkflowError, match="'not-an-id' is neither an existing path nor a workflow id"):
         load_workflow("not-an-id")
 
 
@@ -141,20 +127,14 @@ def test_bare_folder_name_in_the_working_directory(tmp_path, monkeypatch):
 
 
 def test_import_error_names_file_line_and_error(tmp_path, monkeypatch):
-    make_package(
-        tmp_path,
-        "x",
-        {
-            "x_wkf.py": """\
+    make_package(tmp_path, "x", {"x_wkf.py": """\
         from edps import task
 
         # the data source was never defined
         bias = (task("bias")
                 .with_main_input(raw_bias)
                 .build())
-        """
-        },
-    )
+        """})
     monkeypatch.chdir(tmp_path)
     with pytest.raises(WorkflowError) as error:
         load_workflow("x")
@@ -163,52 +143,34 @@ def test_import_error_names_file_line_and_error(tmp_path, monkeypatch):
 
 
 def test_error_in_a_sibling_module_names_that_module(tmp_path, monkeypatch):
-    make_package(
-        tmp_path,
-        "x",
-        {
-            "x_wkf.py": "from .x_datasources import *\n",
-            "x_datasources.py": "from edps import data_source\n\nraw = data_source('A').with_min_group_size(0)\n",
-        },
-    )
+    make_package(tmp_path, "x", {
+        "x_wkf.py": "from .x_datasources import *\n",
+        "x_datasources.py": "from edps import data_source\n\nraw = data_source('A').with_min_group_size(0)\n",
+    })
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(
-        WorkflowError,
-        match=r"^x/x_datasources.py line 3: ValueError: data_source\('A'\): min group size",
-    ):
+    with pytest.raises(WorkflowError, match=r"^x/x_datasources.py line 3: ValueError: data_source\('A'\): min group size"):
         load_workflow("x")
 
 
 def test_syntax_error_names_file_and_line(tmp_path):
-    folder = make_package(
-        tmp_path, "x", {"x_wkf.py": "from .x_rules import *\n", "x_rules.py": "a = 1\ndef f(:\n"}
-    )
+    folder = make_package(tmp_path, "x", {"x_wkf.py": "from .x_rules import *\n", "x_rules.py": "a = 1\ndef f(:\n"})
     with pytest.raises(WorkflowError, match=rf"^{folder}/x_rules.py line 2: SyntaxError: "):
         load_workflow(folder)
 
 
 def test_unknown_edps_name_says_only_part_of_edps_is_provided(tmp_path):
     folder = make_package(tmp_path, "x", {"x_wkf.py": "from edps import no_such_builder\n"})
-    with pytest.raises(
-        WorkflowError,
-        match=r"x_wkf.py line 1: ImportError: cannot import name 'no_such_builder'.*only part of the edps API",
-    ):
+    with pytest.raises(WorkflowError, match=r"x_wkf.py line 1: ImportError: cannot import name 'no_such_builder'.*only part of the edps API"):
         load_workflow(folder)
 
 
 def test_inconsistent_workflow_is_reported_by_collect(tmp_path):
-    folder = make_package(
-        tmp_path,
-        "x",
-        {
-            "x_wkf.py": """\
+    folder = make_package(tmp_path, "x", {"x_wkf.py": """\
         from edps import task, data_source
         raw = data_source("RAW").build()
         a = task("same").with_main_input(raw).build()
         b = task("same").with_main_input(raw).build()
-        """
-        },
-    )
+        """})
     with pytest.raises(WorkflowError, match="workflow 'x': two different tasks are named 'same'"):
         load_workflow(folder)
 
@@ -217,11 +179,7 @@ def test_nothing_stays_in_sys_modules(tmp_path):
     before = private_modules()
     load_workflow(FAKEINST)
     with pytest.raises(WorkflowError):
-        load_workflow(
-            make_package(
-                tmp_path, "bad", {"bad_wkf.py": "from edps import task\nraise RuntimeError('x')\n"}
-            )
-        )
+        load_workflow(make_package(tmp_path, "bad", {"bad_wkf.py": "from edps import task\nraise RuntimeError('x')\n"}))
     assert private_modules() == before == []
     assert "edps" not in sys.modules
     with pytest.raises(ModuleNotFoundError):
@@ -251,32 +209,24 @@ def test_loading_twice_gives_independent_objects():
 
 def test_equal_module_names_in_two_packages_do_not_collide(tmp_path):
     for root, task_name in (("one", "alpha"), ("two", "beta")):
-        make_package(
-            tmp_path / root,
-            "same",
-            {
-                "same_wkf.py": "from .same_tasks import *\n",
-                "same_tasks.py": MINIMAL_WKF.format(task_name=task_name),
-            },
-        )
+        make_package(tmp_path / root, "same", {
+            "same_wkf.py": "from .same_tasks import *\n",
+            "same_tasks.py": MINIMAL_WKF.format(task_name=task_name),
+        })
     assert list(load_workflow(tmp_path / "one" / "same").tasks) == ["alpha"]
     assert list(load_workflow(tmp_path / "two" / "same").tasks) == ["beta"]
 
 
 def test_package_init_runs_and_relative_imports_reach_it(tmp_path):
-    folder = make_package(
-        tmp_path,
-        "withinit",
-        {
-            "__init__.py": "RECIPE = 'from_init'\n",
-            "withinit_wkf.py": """\
+    folder = make_package(tmp_path, "withinit", {
+        "__init__.py": "RECIPE = 'from_init'\n",
+        "withinit_wkf.py": """\
             from edps import task, data_source
             from . import RECIPE
             raw = data_source("RAW").build()
             t = task("t").with_recipe(RECIPE).with_main_input(raw).build()
             """,
-        },
-    )
+    })
     assert load_workflow(folder).tasks["t"].recipe == "from_init"
 
 
@@ -287,11 +237,8 @@ def test_without_parameters_file_the_sets_are_empty(tmp_path):
 
 
 def test_functions_keep_working_after_their_modules_left(tmp_path):
-    folder = make_package(
-        tmp_path,
-        "late",
-        {
-            "late_wkf.py": """\
+    folder = make_package(tmp_path, "late", {
+        "late_wkf.py": """\
             from edps import task, data_source, JobParameters, get_parameter
             from .late_helpers import threshold
 
@@ -301,9 +248,8 @@ def test_functions_keep_working_after_their_modules_left(tmp_path):
             raw = data_source("RAW").build()
             t = task("t").with_main_input(raw).with_condition(is_deep).build()
             """,
-            "late_helpers.py": "def threshold():\n    return 2\n",
-        },
-    )
+        "late_helpers.py": "def threshold():\n    return 2\n",
+    })
     from radps_seq.derive.job_parameters import JobParameters
 
     condition = load_workflow(folder).tasks["t"].condition

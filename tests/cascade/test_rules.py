@@ -29,11 +29,9 @@ def test_match_rules_keep_order_levels_and_ranges():
     def same_chip(ref, f):
         return True
 
-    rules = (
-        match_rules()
-        .with_match_keywords(["DET.BINX", "det.biny"], time_range=ONE_DAY, level=0)
-        .with_match_function(same_chip, level=2)
-    )
+    rules = (match_rules()
+             .with_match_keywords(["DET.BINX", "det.biny"], time_range=ONE_DAY, level=0)
+             .with_match_function(same_chip, level=2))
     first, second = rules.rules
     assert first.keywords == ("det.binx", "det.biny")
     assert first.time_range == ONE_DAY and first.level == 0

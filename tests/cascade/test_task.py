@@ -36,42 +36,33 @@ def test_every_builder_method_stores_its_value(sources):
         return args
 
     flat_rules = match_rules().with_match_keywords(["ins.filt1.name"])
-    alternatives = (
-        alternative_associated_inputs(sort_keys=["MJD-OBS"])
-        .with_associated_input(bias, "MASTER_BIAS")
-        .with_associated_input(sources["CAT"], min_ret=0)
-    )
-    t = (
-        task("object")
-        .with_recipe("run_science")
-        .with_function(reduce_in_python)
-        .with_main_input(sources["OBJECT"])
-        .with_associated_input(sources["SKY"], min_ret=0, max_ret=3, condition=cond)
-        .with_associated_input(bias, ["MASTER_BIAS"], match_rules=flat_rules)
-        .with_alternatives(alternatives)
-        .with_condition(cond)
-        .with_dynamic_parameter("exptime", exptime)
-        .with_job_processing(process)
-        .with_input_filter("MASTER_BIAS", ["SKY"], mode=FilterMode.REJECT)
-        .with_output_filter("REDUCED")
-        .with_input_map({"SKY": "SKY_FRAME"})
-        .with_meta_targets([SCIENCE, "QC1CALIB"])
-        .with_report("rawdisp", "inputs")
-        .with_skippable(tolerance=0.01, description="refines in place")
-        .with_grouping_keywords(["OBJECT", "ins.filt1.name"])
-        .with_description("reduce science frames")
-        .build()
-    )
+    alternatives = (alternative_associated_inputs(sort_keys=["MJD-OBS"])
+                    .with_associated_input(bias, "MASTER_BIAS")
+                    .with_associated_input(sources["CAT"], min_ret=0))
+    t = (task("object")
+         .with_recipe("run_science")
+         .with_function(reduce_in_python)
+         .with_main_input(sources["OBJECT"])
+         .with_associated_input(sources["SKY"], min_ret=0, max_ret=3, condition=cond)
+         .with_associated_input(bias, ["MASTER_BIAS"], match_rules=flat_rules)
+         .with_alternatives(alternatives)
+         .with_condition(cond)
+         .with_dynamic_parameter("exptime", exptime)
+         .with_job_processing(process)
+         .with_input_filter("MASTER_BIAS", ["SKY"], mode=FilterMode.REJECT)
+         .with_output_filter("REDUCED")
+         .with_input_map({"SKY": "SKY_FRAME"})
+         .with_meta_targets([SCIENCE, "QC1CALIB"])
+         .with_report("rawdisp", "inputs")
+         .with_skippable(tolerance=0.01, description="refines in place")
+         .with_grouping_keywords(["OBJECT", "ins.filt1.name"])
+         .with_description("reduce science frames")
+         .build())
     assert t.name == "object" and t.recipe == "run_science" and t.function is reduce_in_python
     assert t.main_input is sources["OBJECT"]
     sky, master_bias = t.associated_inputs
     assert (sky.source, sky.categories, sky.min_ret, sky.max_ret, sky.condition) == (
-        sources["SKY"],
-        None,
-        0,
-        3,
-        cond,
-    )
+        sources["SKY"], None, 0, 3, cond)
     assert sky.label == "SKY"
     assert master_bias.categories == ("MASTER_BIAS",) and master_bias.match_rules is flat_rules
     assert t.alternatives == [alternatives]
@@ -112,13 +103,8 @@ def test_category_filter_select_and_reject():
 
 
 def test_keyword_lists_accept_one_string(sources):
-    t = (
-        task("bias")
-        .with_main_input(sources["BIAS"])
-        .with_meta_targets(CALCHECKER)
-        .with_grouping_keywords("OBJECT")
-        .build()
-    )
+    t = (task("bias").with_main_input(sources["BIAS"]).with_meta_targets(CALCHECKER)
+         .with_grouping_keywords("OBJECT").build())
     assert t.meta_targets == [CALCHECKER]
     assert t.grouping_keywords == ["object"]
     assert alternative_associated_inputs(sort_keys="MJD-OBS").sort_keys == ("mjd-obs",)
@@ -136,17 +122,13 @@ def test_build_without_main_input_names_the_task():
 
 
 def test_main_input_must_be_a_source_or_task():
-    with pytest.raises(
-        TypeError, match="task 'flat': main input must be a data_source or a task, got str"
-    ):
+    with pytest.raises(TypeError, match="task 'flat': main input must be a data_source or a task, got str"):
         task("flat").with_main_input("FLAT")
 
 
 def test_associated_input_must_be_a_source_or_task(sources):
     builder = task("flat").with_main_input(sources["FLAT"])
-    with pytest.raises(
-        TypeError, match="associated input must be a data_source or a task, got str"
-    ):
+    with pytest.raises(TypeError, match="associated input must be a data_source or a task, got str"):
         builder.with_associated_input("BIAS")
     with pytest.raises(TypeError, match="got str"):
         alternative_associated_inputs().with_associated_input("BIAS")
@@ -156,5 +138,4 @@ def test_associated_input_must_be_a_source_or_task(sources):
 def test_bad_retrieval_counts_are_named(sources, min_ret, max_ret):
     with pytest.raises(ValueError, match=rf"'BIAS'.*min_ret={min_ret}, max_ret={max_ret}"):
         task("flat").with_main_input(sources["FLAT"]).with_associated_input(
-            sources["BIAS"], min_ret=min_ret, max_ret=max_ret
-        )
+            sources["BIAS"], min_ret=min_ret, max_ret=max_ret)

@@ -33,21 +33,9 @@ def test_past_and_future_ranges():
 
 
 def test_named_ranges_widen_in_order():
-    names = [
-        "ONE_DAY",
-        "TWO_DAYS",
-        "THREE_DAYS",
-        "FOUR_DAYS",
-        "FIVE_DAYS",
-        "ONE_WEEK",
-        "TWO_WEEKS",
-        "ONE_MONTH",
-        "TWO_MONTHS",
-        "QUARTERLY",
-        "HALF_YEAR",
-        "ONE_YEAR",
-        "UNLIMITED",
-    ]
+    names = ["ONE_DAY", "TWO_DAYS", "THREE_DAYS", "FOUR_DAYS", "FIVE_DAYS", "ONE_WEEK",
+             "TWO_WEEKS", "ONE_MONTH", "TWO_MONTHS", "QUARTERLY", "HALF_YEAR", "ONE_YEAR",
+             "UNLIMITED"]
     widths = [getattr(tr, n).width for n in names]
     assert widths == sorted(widths)
     assert len(set(widths)) == len(widths)

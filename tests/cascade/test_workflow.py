@@ -14,14 +14,8 @@ def cascade():
         return task("flat").with_main_input(raw_flat).with_associated_input(bias).build()
 
     flat = flats()
-    science = (
-        task("object")
-        .with_main_input(raw_obj)
-        .with_associated_input(bias)
-        .with_associated_input(flat)
-        .with_meta_targets([SCIENCE])
-        .build()
-    )
+    science = (task("object").with_main_input(raw_obj).with_associated_input(bias)
+               .with_associated_input(flat).with_meta_targets([SCIENCE]).build())
     # Only the final task is a module-level object: the others are found through it.
     return collect_workflow("demo", [science, raw_obj, "not a task", 42], origin="demo_wkf.py")
 
@@ -31,11 +25,7 @@ def test_collect_finds_reachable_tasks_in_topological_order(cascade):
     assert list(cascade.data_sources) == ["BIAS", "FLAT", "OBJECT"]
     assert cascade.subworkflows == {"flat": "flats"}
     assert cascade.origin == "demo_wkf.py"
-    assert set(cascade.task_graph().edges) == {
-        ("bias", "flat"),
-        ("bias", "object"),
-        ("flat", "object"),
-    }
+    assert set(cascade.task_graph().edges) == {("bias", "flat"), ("bias", "object"), ("flat", "object")}
 
 
 def test_targets(cascade):
@@ -44,9 +34,7 @@ def test_targets(cascade):
     assert len(cascade.resolve_targets(["all"])) == 3
     assert len(cascade.resolve_targets(meta_targets=["all"])) == 3
     assert cascade.meta_targets() == [QC1_CALIB, SCIENCE]
-    with pytest.raises(
-        TargetError, match="unknown task 'nope' in workflow 'demo'; known tasks: bias, flat, object"
-    ):
+    with pytest.raises(TargetError, match="unknown task 'nope' in workflow 'demo'; known tasks: bias, flat, object"):
         cascade.resolve_targets(["nope"])
     with pytest.raises(TargetError, match="unknown meta-target 'idp'.*qc1calib, science"):
         cascade.resolve_targets(meta_targets=["IDP"])

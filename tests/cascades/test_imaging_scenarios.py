@@ -25,18 +25,8 @@ def reduce(observatory, tmp_path, **options) -> Reduction:
 
 def test_the_cascade_loads_with_its_tasks_and_meta_targets():
     workflow = load_workflow("imaging")
-    assert {
-        "bias",
-        "dark",
-        "twilight_flat",
-        "dome_flat",
-        "fringe_map",
-        "illumination_map",
-        "zeropoint",
-        "sky_model",
-        *CHAIN,
-        "stack",
-    } == set(workflow.tasks)
+    assert {"bias", "dark", "twilight_flat", "dome_flat", "fringe_map", "illumination_map",
+            "zeropoint", "sky_model", *CHAIN, "stack"} == set(workflow.tasks)
     assert workflow.meta_targets() == ["qc1calib", "science"]
     assert [t.name for t in workflow.resolve_targets(meta_targets=["science"])] == ["stack"]
     skippable = {name: t.skippable.tolerance for name, t in workflow.tasks.items() if t.skippable}
@@ -69,15 +59,8 @@ def test_science_jobs_carry_the_conditions_of_their_frame_as_features(sky, tmp_p
     features = r.graph.nodes[r.chain(frame)["cosmic_rays"].id]["features"]
     assert features["exptime"] == 120.0
     assert features["ins.filt1.name"] == "V" and features["det.binx"] == 1
-    for keyword in (
-        "tel.airm.start",
-        "tel.ambi.fwhm.start",
-        "tel.ambi.rhum",
-        "tel.moon.illu",
-        "tel.moon.dist",
-        "tel.moon.alt",
-        "object",
-    ):
+    for keyword in ("tel.airm.start", "tel.ambi.fwhm.start", "tel.ambi.rhum", "tel.moon.illu",
+                    "tel.moon.dist", "tel.moon.alt", "object"):
         assert keyword in features
 
 
@@ -205,11 +188,9 @@ def test_a_red_frame_without_any_fringe_frames_is_incomplete(sky, tmp_path):
 
 @pytest.mark.parametrize(
     "options",
-    [
-        {"workflow_parameters": {"illumination_correction": False}},
-        {"workflow_parameters": {"illumination_correction": "false"}},
-        {"parameter_set_name": "no_illumination"},
-    ],
+    [{"workflow_parameters": {"illumination_correction": False}},
+     {"workflow_parameters": {"illumination_correction": "false"}},
+     {"parameter_set_name": "no_illumination"}],
     ids=["parameter", "command-line text", "parameter set"],
 )
 def test_the_illumination_correction_follows_the_workflow_parameter(sky, tmp_path, options):
@@ -231,10 +212,7 @@ def test_without_night_sky_flats_the_correction_cannot_be_done(sky, tmp_path):
     r = reduce(sky, tmp_path)
     job = r.one("illumination_correction")
     assert not job.complete and job.missing == ["MASTER_ILLUM"]
-    assert (
-        reduce(sky, tmp_path / "off", parameter_set_name="no_illumination").derivation.incomplete
-        == []
-    )
+    assert reduce(sky, tmp_path / "off", parameter_set_name="no_illumination").derivation.incomplete == []
 
 
 @pytest.mark.parametrize(("std_night", "level"), [(0, 0), (-5, 1)], ids=["same night", "older"])
@@ -351,13 +329,6 @@ def test_the_calibration_meta_target_derives_no_science(sky, tmp_path):
     sky.science(0, filter_name="z", n=1)
     r = reduce(sky, tmp_path, meta_targets=["qc1calib"])
     tasks = {job.task for job in r.derivation.jobs}
-    assert tasks == {
-        "bias",
-        "dark",
-        "twilight_flat",
-        "dome_flat",
-        "fringe_map",
-        "illumination_map",
-        "zeropoint",
-    }
+    assert tasks == {"bias", "dark", "twilight_flat", "dome_flat", "fringe_map",
+                     "illumination_map", "zeropoint"}
     assert all(job.target for job in r.derivation.jobs)

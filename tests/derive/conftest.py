@@ -68,33 +68,17 @@ def build_cascade(**parameters: object):
         .with_match_keywords(["ins.filt1.name"], time_range=SAME_NIGHT, level=0)
         .build()
     )
-    bias = (
-        task("bias")
-        .with_recipe("img_bias")
-        .with_main_input(raw_bias)
-        .with_meta_targets([QC1_CALIB])
-        .build()
-    )
+    bias = task("bias").with_recipe("img_bias").with_main_input(raw_bias).with_meta_targets([QC1_CALIB]).build()
     twilight = (
-        task("twilight_flat")
-        .with_recipe("img_flat")
-        .with_main_input(raw_twilight)
-        .with_associated_input(bias, ["MASTER_BIAS"])
-        .with_meta_targets([QC1_CALIB])
-        .build()
+        task("twilight_flat").with_recipe("img_flat").with_main_input(raw_twilight)
+        .with_associated_input(bias, ["MASTER_BIAS"]).with_meta_targets([QC1_CALIB]).build()
     )
     dome = (
-        task("dome_flat")
-        .with_recipe("img_flat")
-        .with_main_input(raw_dome)
-        .with_associated_input(bias, ["MASTER_BIAS"])
-        .with_meta_targets([QC1_CALIB])
-        .build()
+        task("dome_flat").with_recipe("img_flat").with_main_input(raw_dome)
+        .with_associated_input(bias, ["MASTER_BIAS"]).with_meta_targets([QC1_CALIB]).build()
     )
     science = (
-        task("science")
-        .with_recipe("img_science")
-        .with_main_input(raw_science)
+        task("science").with_recipe("img_science").with_main_input(raw_science)
         .with_associated_input(bias, ["MASTER_BIAS"])
         .with_alternatives(
             alternative_associated_inputs()
@@ -102,9 +86,7 @@ def build_cascade(**parameters: object):
             .with_associated_input(dome, ["MASTER_FLAT"])
         )
         .with_associated_input(
-            raw_sky,
-            min_ret=0,
-            max_ret=2,
+            raw_sky, min_ret=0, max_ret=2,
             condition=lambda p: p.get_workflow_param("use_sky", True),
         )
         .with_meta_targets([SCIENCE])
@@ -119,17 +101,7 @@ def build_cascade(**parameters: object):
 
 
 def bias(n: int, mjd: float, binx: int = 1, night: str = "n1", **kw: object) -> list[Header]:
-    return [
-        hdr(
-            f"bias_{night}_{binx}_{i}.fits",
-            dpr_type="BIAS",
-            mjd=mjd + i * 1e-3,
-            det_binx=binx,
-            night=night,
-            **kw,
-        )
-        for i in range(n)
-    ]
+    return [hdr(f"bias_{night}_{binx}_{i}.fits", dpr_type="BIAS", mjd=mjd + i * 1e-3, det_binx=binx, night=night, **kw) for i in range(n)]
 
 
 @pytest.fixture

@@ -11,37 +11,17 @@ from .conftest import bias, build_cascade, hdr
 
 
 def science(path: str, mjd: float, filt: str = "R", binx: int = 1, **kw: object):
-    return hdr(
-        path, dpr_type="OBJECT", mjd=mjd, ins_filt1_name=filt, det_binx=binx, exptime=60.0, **kw
-    )
+    return hdr(path, dpr_type="OBJECT", mjd=mjd, ins_filt1_name=filt, det_binx=binx, exptime=60.0, **kw)
 
 
 def twilight(n: int, mjd: float, filt: str = "R", night: str = "n1", binx: int = 1):
-    return [
-        hdr(
-            f"tw_{night}_{filt}_{i}.fits",
-            dpr_type="FLAT,SKY",
-            mjd=mjd + i * 1e-3,
-            ins_filt1_name=filt,
-            det_binx=binx,
-            night=night,
-        )
-        for i in range(n)
-    ]
+    return [hdr(f"tw_{night}_{filt}_{i}.fits", dpr_type="FLAT,SKY", mjd=mjd + i * 1e-3,
+                ins_filt1_name=filt, det_binx=binx, night=night) for i in range(n)]
 
 
 def dome(n: int, mjd: float, filt: str = "R", night: str = "n1", binx: int = 1):
-    return [
-        hdr(
-            f"dome_{night}_{filt}_{i}.fits",
-            dpr_type="FLAT,LAMP",
-            mjd=mjd + i * 1e-3,
-            ins_filt1_name=filt,
-            det_binx=binx,
-            night=night,
-        )
-        for i in range(n)
-    ]
+    return [hdr(f"dome_{night}_{filt}_{i}.fits", dpr_type="FLAT,LAMP", mjd=mjd + i * 1e-3,
+                ins_filt1_name=filt, det_binx=binx, night=night) for i in range(n)]
 
 
 def jobs_by_task(derivation):
@@ -57,20 +37,11 @@ def parent_task(derivation, job, slot):
 
 
 def test_same_night_bias_is_level_zero(cascade):
-    frames = (
-        bias(3, 60000.9)
-        + bias(3, 60003.9, night="n2")
-        + twilight(2, 60000.95)
-        + [science("s.fits", 60001.1)]
-    )
+    frames = bias(3, 60000.9) + bias(3, 60003.9, night="n2") + twilight(2, 60000.95) + [science("s.fits", 60001.1)]
     d = derive(cascade, frames)
     (sci,) = jobs_by_task(d)["science"]
     (b,) = parent_task(d, sci, "MASTER_BIAS")
-    assert {i.file for i in b.inputs} == {
-        "bias_n1_1_0.fits",
-        "bias_n1_1_1.fits",
-        "bias_n1_1_2.fits",
-    }
+    assert {i.file for i in b.inputs} == {"bias_n1_1_0.fits", "bias_n1_1_1.fits", "bias_n1_1_2.fits"}
     assert sci.level == 0 and sci.complete
 
 
@@ -89,10 +60,7 @@ def test_beyond_the_widest_range_the_job_is_incomplete(cascade):
     (sci,) = jobs_by_task(d)["science"]
     assert not sci.complete and sci.missing[0] == "MASTER_BIAS"
     # the flat needs a bias too, so no complete flat exists either
-    assert (
-        sci.missing[1]
-        == "MASTER_FLAT (none of the alternatives matched: twilight_flat or dome_flat)"
-    )
+    assert sci.missing[1] == "MASTER_FLAT (none of the alternatives matched: twilight_flat or dome_flat)"
     assert d.incomplete[-1]["task"] == "science" and d.incomplete[-1]["missing"] == sci.missing
     assert d.to_dict()["jobs"][-1]["complete"] is False
 
@@ -114,13 +82,9 @@ def test_binning_must_match(cascade):
 
 
 def test_alternatives_prefer_the_first_then_fall_back(cascade):
-    both = (
-        bias(3, 60000.9) + twilight(2, 60000.95) + dome(2, 60000.96) + [science("s.fits", 60001.1)]
-    )
+    both = bias(3, 60000.9) + twilight(2, 60000.95) + dome(2, 60000.96) + [science("s.fits", 60001.1)]
     (sci,) = jobs_by_task(derive(cascade, both))["science"]
-    assert {p.task for p in parent_task(derive(cascade, both), sci, "MASTER_FLAT")} == {
-        "twilight_flat"
-    }
+    assert {p.task for p in parent_task(derive(cascade, both), sci, "MASTER_FLAT")} == {"twilight_flat"}
     only_dome = bias(3, 60000.9) + dome(2, 60000.96) + [science("s.fits", 60001.1)]
     d = derive(cascade, only_dome)
     (sci,) = jobs_by_task(d)["science"]
@@ -138,19 +102,14 @@ def test_alternatives_with_sort_keys_take_the_closest():
     alternatives = science_task.alternatives[0]
     science_task.alternatives[0] = alternative_associated_inputs(sort_keys=["mjd-obs"])
     science_task.alternatives[0].inputs = list(alternatives.inputs)
-    frames = (
-        bias(3, 60000.9) + twilight(2, 60000.50) + dome(2, 60001.05) + [science("s.fits", 60001.1)]
-    )
+    frames = bias(3, 60000.9) + twilight(2, 60000.50) + dome(2, 60001.05) + [science("s.fits", 60001.1)]
     d = derive(cascade, frames)
     (sci,) = jobs_by_task(d)["science"]
     assert [p.task for p in parent_task(d, sci, "MASTER_FLAT")] == ["dome_flat"]
 
 
 def test_optional_input_and_max_ret(cascade):
-    sky = [
-        hdr(f"sky{i}.fits", dpr_type="SKY", mjd=60001.1 + i * 0.01, ins_filt1_name="R")
-        for i in range(3)
-    ]
+    sky = [hdr(f"sky{i}.fits", dpr_type="SKY", mjd=60001.1 + i * 0.01, ins_filt1_name="R") for i in range(3)]
     base = bias(3, 60000.9) + twilight(2, 60000.95) + [science("s.fits", 60001.1)]
     (sci,) = jobs_by_task(derive(cascade, base))["science"]
     assert sci.complete and not [i for i in sci.inputs if i.category == "SKY"]
@@ -163,9 +122,7 @@ def test_workflow_parameter_condition_switches_an_input_off():
     frames = bias(3, 60000.9) + twilight(2, 60000.95) + [science("s.fits", 60001.1)] + sky
     on = jobs_by_task(derive(build_cascade(), frames))["science"][0]
     assert any(i.category == "SKY" for i in on.inputs)
-    off = jobs_by_task(derive(build_cascade(), frames, workflow_parameters={"use_sky": "false"}))[
-        "science"
-    ][0]
+    off = jobs_by_task(derive(build_cascade(), frames, workflow_parameters={"use_sky": "false"}))["science"][0]
     assert not any(i.category == "SKY" for i in off.inputs)
     assert on.id != off.id or on.inputs != off.inputs
 
@@ -199,12 +156,7 @@ def test_raw_wins_at_equal_level_unless_masters_are_preferred(cascade):
 
 
 def test_targets_prune_the_graph(cascade):
-    frames = (
-        bias(3, 60000.9)
-        + bias(3, 60000.9, binx=2)
-        + twilight(2, 60000.95)
-        + [science("s.fits", 60001.1)]
-    )
+    frames = bias(3, 60000.9) + bias(3, 60000.9, binx=2) + twilight(2, 60000.95) + [science("s.fits", 60001.1)]
     science_only = derive(cascade, frames)
     assert {j.task for j in science_only.jobs} == {"science", "bias", "twilight_flat"}
     assert len(jobs_by_task(science_only)["bias"]) == 1  # the binx=2 bias is not needed
@@ -255,61 +207,31 @@ def test_recipe_parameters_change_the_id():
 
 def test_duplicates_never_flip_the_result(cascade):
     frames = bias(3, 60000.9) + twilight(2, 60000.95) + [science("s.fits", 60001.1)]
-    copy = type(frames[0])(
-        path="zzz/copy.fits",
-        keywords=frames[0].keywords,
-        size=2880,
-        mtime=1.0,
-        identity=frames[0].identity,
-    )
+    copy = type(frames[0])(path="zzz/copy.fits", keywords=frames[0].keywords, size=2880, mtime=1.0, identity=frames[0].identity)
     d1 = derive(cascade, frames + [copy])
     d2 = derive(cascade, [copy] + frames)
     assert d1.to_dict() == d2.to_dict()
-    assert d1.errors == [
-        {
-            "file": "zzz/copy.fits",
-            "error": "duplicate of bias_n1_1_0.fits (identical header); ignored",
-        }
-    ]
+    assert d1.errors == [{"file": "zzz/copy.fits", "error": "duplicate of bias_n1_1_0.fits (identical header); ignored"}]
 
 
 def test_small_groups_are_reported():
     from radps_seq.cascade import classification_rule, collect_workflow, data_source, task
 
-    src = (
-        data_source("BIAS")
-        .with_classification_rule(classification_rule("BIAS", {"dpr.type": "BIAS"}))
-        .with_grouping_keywords(["night"])
-        .with_min_group_size(3)
-        .build()
-    )
-    wf = collect_workflow(
-        "w", [task("bias").with_main_input(src).with_meta_targets(["science"]).build()]
-    )
+    src = (data_source("BIAS").with_classification_rule(classification_rule("BIAS", {"dpr.type": "BIAS"}))
+           .with_grouping_keywords(["night"]).with_min_group_size(3).build())
+    wf = collect_workflow("w", [task("bias").with_main_input(src).with_meta_targets(["science"]).build()])
     d = derive(wf, bias(3, 60000.9) + bias(2, 60001.9, night="n2"))
     assert len(d.jobs) == 1
-    assert d.incomplete == [
-        {
-            "task": "bias",
-            "job": None,
-            "file": "bias_n2_1_0.fits",
-            "missing": ["BIAS: at least 3 files per group, found 2"],
-        }
-    ]
+    assert d.incomplete == [{"task": "bias", "job": None, "file": "bias_n2_1_0.fits",
+                             "missing": ["BIAS: at least 3 files per group, found 2"]}]
 
 
 def test_dollar_keywords_read_workflow_parameters():
     from radps_seq.cascade import classification_rule, collect_workflow, data_source, task
 
-    src = (
-        data_source("BIAS")
-        .with_classification_rule(classification_rule("BIAS", {"dpr.type": "BIAS"}))
-        .with_grouping_keywords(["$group_by"])
-        .build()
-    )
-    wf = collect_workflow(
-        "w", [task("bias").with_main_input(src).with_meta_targets(["science"]).build()]
-    )
+    src = (data_source("BIAS").with_classification_rule(classification_rule("BIAS", {"dpr.type": "BIAS"}))
+           .with_grouping_keywords(["$group_by"]).build())
+    wf = collect_workflow("w", [task("bias").with_main_input(src).with_meta_targets(["science"]).build()])
     frames = bias(3, 60000.9) + bias(3, 60001.9, night="n2")
     assert len(derive(wf, frames, workflow_parameters={"group_by": "night"}).jobs) == 2
     assert len(derive(wf, frames, workflow_parameters={"group_by": "det.binx"}).jobs) == 1
@@ -320,16 +242,9 @@ def test_dollar_keywords_read_workflow_parameters():
 def test_cluster_splits_groups_by_time_gaps():
     from radps_seq.cascade import classification_rule, collect_workflow, data_source, task
 
-    src = (
-        data_source("BIAS")
-        .with_classification_rule(classification_rule("BIAS", {"dpr.type": "BIAS"}))
-        .with_grouping_keywords(["det.binx"])
-        .with_cluster("mjd-obs", 0.1)
-        .build()
-    )
-    wf = collect_workflow(
-        "w", [task("bias").with_main_input(src).with_meta_targets(["science"]).build()]
-    )
+    src = (data_source("BIAS").with_classification_rule(classification_rule("BIAS", {"dpr.type": "BIAS"}))
+           .with_grouping_keywords(["det.binx"]).with_cluster("mjd-obs", 0.1).build())
+    wf = collect_workflow("w", [task("bias").with_main_input(src).with_meta_targets(["science"]).build()])
     frames = bias(3, 60000.9) + bias(3, 60001.9, night="n2")
     assert len(derive(wf, frames).jobs) == 2
 
@@ -350,9 +265,7 @@ def test_match_rules_override_and_inheritance():
 
 def test_missing_keywords_never_crash_and_say_what_is_missing(cascade):
     no_time = hdr("no_time.fits", dpr_type="OBJECT", ins_filt1_name="R", det_binx=1, exptime=60.0)
-    no_binning = hdr(
-        "no_binning.fits", dpr_type="OBJECT", mjd=60001.1, ins_filt1_name="R", exptime=60.0
-    )
+    no_binning = hdr("no_binning.fits", dpr_type="OBJECT", mjd=60001.1, ins_filt1_name="R", exptime=60.0)
     frames = bias(3, 60000.9) + twilight(2, 60000.95) + [no_time, no_binning]
     d = derive(cascade, frames)
     jobs = {j.inputs[0].file: j for j in jobs_by_task(d)["science"]}

@@ -39,20 +39,12 @@ def cascade():
         .build()
     )
     bias = task("bias").with_main_input(raw_bias).build()
-    sci = (
-        task("sci")
-        .with_main_input(raw_sci)
-        .with_associated_input(bias)
-        .with_meta_targets(["science"])
-        .build()
-    )
+    sci = task("sci").with_main_input(raw_sci).with_associated_input(bias).with_meta_targets(["science"]).build()
     return collect_workflow("p", [sci])
 
 
 def frames_from(bias_specs, sci_specs):
-    frames = [
-        hdr(f"b{n}.fits", dpr_type="BIAS", mjd=t, det_binx=b) for n, (t, b) in enumerate(bias_specs)
-    ]
+    frames = [hdr(f"b{n}.fits", dpr_type="BIAS", mjd=t, det_binx=b) for n, (t, b) in enumerate(bias_specs)]
     frames += [
         hdr(f"s{n}.fits", dpr_type="OBJECT", mjd=t, det_binx=b, tpl_start=f"tpl{k}")
         for n, (t, b, k) in enumerate(sci_specs)
@@ -94,11 +86,7 @@ def test_association_is_the_closest_admissible_candidate(bias_specs, sci_specs):
         chosen = {i.file for p in parents for i in p.inputs}
         if expected:
             assert job.complete and chosen <= expected and len(chosen) == 1
-            assert all(
-                abs(next(f for f in biases if f.path == c).get("mjd-obs") - trigger.get("mjd-obs"))
-                <= 7.0
-                for c in chosen
-            )
+            assert all(abs(next(f for f in biases if f.path == c).get("mjd-obs") - trigger.get("mjd-obs")) <= 7.0 for c in chosen)
         else:
             assert not job.complete and job.missing == ["BIAS"]
 
@@ -109,9 +97,7 @@ def test_a_file_never_lands_in_two_groups_of_one_source(bias_specs, sci_specs):
     frames = frames_from(bias_specs, sci_specs)
     d = derive(cascade(), frames, tasks=["all"])
     for name in ("bias", "sci"):
-        seen: list[str] = [
-            i.file for j in d.jobs if j.task == name for i in j.inputs if i.slot == "main"
-        ]
+        seen: list[str] = [i.file for j in d.jobs if j.task == name for i in j.inputs if i.slot == "main"]
         assert len(seen) == len(set(seen))
 
 

@@ -78,17 +78,11 @@ def test_new_and_removed_files(raw, tmp_path, monkeypatch):
     reads = count_reads(monkeypatch)
     result = scan([raw], work)
     assert reads == ["f2.fits"]
-    assert [os.path.basename(h.path) for h in result.headers] == [
-        "b2.fits.gz",
-        "f1.fits",
-        "f2.fits",
-    ]
+    assert [os.path.basename(h.path) for h in result.headers] == ["b2.fits.gz", "f1.fits", "f2.fits"]
     with HeaderIndex(work) as index:
         entries = index.load([os.path.realpath(raw)], [])
     assert sorted(name for folder in entries.values() for name in folder) == [
-        "b2.fits.gz",
-        "f1.fits",
-        "f2.fits",
+        "b2.fits.gz", "f1.fits", "f2.fits"
     ]
 
 
@@ -161,12 +155,8 @@ def test_two_processes_scanning_one_workdir(tmp_path, monkeypatch):
             write_fits(raw / f"n{night}" / f"f{i}.fits", {**ESO_BIAS, "MJD-OBS": night + i / 100})
     work = tmp_path / "work"
     procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", _SCANNER, str(raw), str(work), f"n{night}"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        subprocess.Popen([sys.executable, "-c", _SCANNER, str(raw), str(work), f"n{night}"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for night in (0, 1)
     ]
     for proc in procs:

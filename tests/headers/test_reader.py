@@ -32,13 +32,8 @@ def astropy_keywords(path: str) -> dict[str, object]:
 
 def raw_header(*cards: str) -> bytes:
     """A primary header from literal card images (padded), for card syntax astropy won't write."""
-    images = [
-        "SIMPLE  =                    T",
-        "BITPIX  =                    8",
-        "NAXIS   =                    0",
-        *cards,
-        "END",
-    ]
+    images = ["SIMPLE  =                    T", "BITPIX  =                    8",
+              "NAXIS   =                    0", *cards, "END"]
     text = "".join(image.ljust(80) for image in images)
     return (text + " " * (-len(text) % 2880)).encode("latin-1")
 
@@ -155,9 +150,7 @@ def test_comment_history_and_blank_cards_are_ignored_and_first_duplicate_wins():
 def test_not_a_fits_file(tmp_path):
     path = tmp_path / "notes.fits"
     path.write_text("hello world\n" * 500)
-    with pytest.raises(
-        InputError, match=r"notes\.fits: not a FITS file: first card is not SIMPLE = T"
-    ):
+    with pytest.raises(InputError, match=r"notes\.fits: not a FITS file: first card is not SIMPLE = T"):
         read_header(path)
 
 
@@ -273,8 +266,4 @@ def test_read_error_survives_pickling(tmp_path):
     with pytest.raises(HeaderReadError) as info:
         read_header(tmp_path / "gone.fits")
     copy = pickle.loads(pickle.dumps(info.value))
-    assert (str(copy), copy.path, copy.reason) == (
-        str(info.value),
-        info.value.path,
-        info.value.reason,
-    )
+    assert (str(copy), copy.path, copy.reason) == (str(info.value), info.value.path, info.value.reason)

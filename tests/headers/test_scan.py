@@ -29,11 +29,8 @@ def test_walks_recursively_and_keeps_the_users_relative_paths(raw, monkeypatch):
 
 def test_absolute_input_gives_absolute_paths_and_a_single_path_is_accepted(raw):
     result = scan(raw)
-    assert paths(result) == [
-        str(raw / "b1.fits"),
-        str(raw / "b2.fits.gz"),
-        str(raw / "night2" / "f1.fits"),
-    ]
+    assert paths(result) == [str(raw / "b1.fits"), str(raw / "b2.fits.gz"),
+                             str(raw / "night2" / "f1.fits")]
 
 
 def test_fits_suffixes_hidden_entries_and_other_files_when_walking(tmp_path):

@@ -72,9 +72,7 @@ def calibrated_cards(sky: float, **kwargs) -> dict:
 
 def add_star(image: np.ndarray, x: float, y: float, flux: float, sigma: float = 1.6) -> None:
     yy, xx = np.mgrid[: image.shape[0], : image.shape[1]]
-    image += (
-        flux * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * sigma**2)) / (2 * np.pi * sigma**2)
-    )
+    image += flux * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * sigma**2)) / (2 * np.pi * sigma**2)
 
 
 def star_field(rng: np.random.Generator, n: int = 6, flux: float = 2e4) -> np.ndarray:

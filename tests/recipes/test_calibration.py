@@ -37,11 +37,8 @@ def test_dark_is_a_rate_and_calibration_scales_it_by_exposure_time(tmp_path, rng
     rate = np.full((SIZE, SIZE), 0.2)
     rate[20, 30] = 40.0  # a hot pixel, ADU/s
     darks = [
-        write(
-            tmp_path / f"dark{n}.fits",
-            1000 + rate * 600 + rng.normal(0, 3, (SIZE, SIZE)),
-            **frame_cards(exptime=600.0),
-        )
+        write(tmp_path / f"dark{n}.fits", 1000 + rate * 600 + rng.normal(0, 3, (SIZE, SIZE)),
+              **frame_cards(exptime=600.0))
         for n in range(3)
     ]
     result = get_recipe("imaging_dark")(
@@ -53,20 +50,12 @@ def test_dark_is_a_rate_and_calibration_scales_it_by_exposure_time(tmp_path, rng
 
     flat = write(tmp_path / "flat.fits", np.ones((SIZE, SIZE)))
     exptime, gain = 150.0, 2.0
-    science = write(
-        tmp_path / "sci.fits",
-        1000 + rate * exptime + 500 / gain,
-        **frame_cards(exptime=exptime, gain=gain),
-    )
+    science = write(tmp_path / "sci.fits", 1000 + rate * exptime + 500 / gain,
+                    **frame_cards(exptime=exptime, gain=gain))
     calibrated = get_recipe("imaging_calibrate")(
-        inputs(
-            (science, "OBJECT"),
-            (master_bias, "MASTER_BIAS"),
-            (master_dark, "MASTER_DARK"),
-            (flat, "MASTER_FLAT"),
-        ),
-        {},
-        tmp_path / "c",
+        inputs((science, "OBJECT"), (master_bias, "MASTER_BIAS"), (master_dark, "MASTER_DARK"),
+               (flat, "MASTER_FLAT")),
+        {}, tmp_path / "c",
     )
     image = read(calibrated.products[0].path)
     assert abs(image[20, 30]) < 5  # 6000 ADU of dark removed, scaled from 600 s to 150 s
@@ -129,11 +118,8 @@ def test_fringe_map_recovers_the_fringe_pattern(tmp_path, rng, master_bias):
     frames = _sky_frames(tmp_path, rng, lambda: 1 + 0.05 * fringes)
     flat = write(tmp_path / "flat.fits", np.ones((SIZE, SIZE)))
     result = get_recipe("imaging_fringe_map")(
-        inputs(
-            *[(f, "FRINGE") for f in frames], (master_bias, "MASTER_BIAS"), (flat, "MASTER_FLAT")
-        ),
-        {},
-        tmp_path / "fr",
+        inputs(*[(f, "FRINGE") for f in frames], (master_bias, "MASTER_BIAS"), (flat, "MASTER_FLAT")),
+        {}, tmp_path / "fr",
     )
     fringe_map = read(result.products[0].path)
     assert result.products[0].category == "MASTER_FRINGE"
@@ -148,11 +134,8 @@ def test_illumination_map_undoes_the_flat_fields_large_scale_error(tmp_path, rng
     frames = _sky_frames(tmp_path, rng, lambda: np.ones((SIZE, SIZE)), name="ill")
     flat = write(tmp_path / "flat.fits", scattered)
     result = get_recipe("imaging_illumination_map")(
-        inputs(
-            *[(f, "ILLUM") for f in frames], (master_bias, "MASTER_BIAS"), (flat, "MASTER_FLAT")
-        ),
-        {},
-        tmp_path / "il",
+        inputs(*[(f, "ILLUM") for f in frames], (master_bias, "MASTER_BIAS"), (flat, "MASTER_FLAT")),
+        {}, tmp_path / "il",
     )
     correction = read(result.products[0].path)
     expected = scattered / np.median(scattered)
@@ -167,8 +150,7 @@ def test_sky_model_has_the_shape_of_the_offset_sky(tmp_path, rng, master_bias):
     flat = write(tmp_path / "flat.fits", np.ones((SIZE, SIZE)))
     result = get_recipe("imaging_sky_model")(
         inputs(*[(f, "SKY") for f in frames], (master_bias, "MASTER_BIAS"), (flat, "MASTER_FLAT")),
-        {},
-        tmp_path / "sm",
+        {}, tmp_path / "sm",
     )
     model = read(result.products[0].path)
     assert np.median(model) == pytest.approx(1.0, abs=1e-3)
@@ -179,9 +161,7 @@ def test_calibrated_frames_record_sky_level_and_electron_units(tmp_path, master_
     flat = write(tmp_path / "flat.fits", np.ones((SIZE, SIZE)))
     science = write(tmp_path / "sci.fits", np.full((SIZE, SIZE), 1300.0), **frame_cards(gain=1.5))
     result = get_recipe("imaging_calibrate")(
-        inputs((science, "OBJECT"), (master_bias, "MASTER_BIAS"), (flat, "MASTER_FLAT")),
-        {},
-        tmp_path,
+        inputs((science, "OBJECT"), (master_bias, "MASTER_BIAS"), (flat, "MASTER_FLAT")), {}, tmp_path
     )
     from astropy.io import fits
 

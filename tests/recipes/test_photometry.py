@@ -32,25 +32,19 @@ def test_zero_point_recovers_a_known_magnitude_offset(tmp_path, rng):
     mags = [14.0, 14.8, 15.5, 16.0]
     image = np.zeros((SIZE, SIZE))
     for x, y, mag in zip(xs, ys, mags, strict=True):
-        electrons = (
-            10 ** (-0.4 * (mag - zero_point)) * exptime * 10 ** (-0.4 * extinction * airmass)
-        )
+        electrons = 10 ** (-0.4 * (mag - zero_point)) * exptime * 10 ** (-0.4 * extinction * airmass)
         add_star(image, x + 0.8, y - 0.6, electrons)  # the pointing is off by a pixel
     add_star(image, 32, 32, 3e8)  # a saturated, uncatalogued star near the middle
     image += 100 + rng.normal(0, 10, image.shape)
     raw = np.clip(1000 + image / gain, 0, 65535)
-    std = write(
-        tmp_path / "std.fits",
-        raw,
-        **frame_cards(exptime=exptime, airmass=airmass, gain=gain, seeing=0.6, OBJECT="SA 1"),
-    )
+    std = write(tmp_path / "std.fits", raw,
+                **frame_cards(exptime=exptime, airmass=airmass, gain=gain, seeing=0.6, OBJECT="SA 1"))
     bias = write(tmp_path / "bias.fits", np.full((SIZE, SIZE), 1000.0))
     flat = write(tmp_path / "flat.fits", np.ones((SIZE, SIZE)))
     cat = catalogue(tmp_path / "cat.fits", "SA 1", xs, ys, mags)
     result = get_recipe("imaging_zeropoint")(
         inputs((std, "STD"), (bias, "MASTER_BIAS"), (flat, "MASTER_FLAT"), (cat, "STD_CATALOG")),
-        {"extinction": {"V": extinction}},
-        tmp_path / "zp",
+        {"extinction": {"V": extinction}}, tmp_path / "zp",
     )
     assert result.qc["zp"] == pytest.approx(zero_point, abs=0.02)
     assert result.qc["n_stars"] == 4
@@ -67,11 +61,8 @@ def test_zero_point_without_measurable_standards_fails(tmp_path):
     cat = catalogue(tmp_path / "cat.fits", "OTHER FIELD", [10.0], [10.0], [14.0])
     with pytest.raises(RecipeError, match="no unsaturated catalogued standard"):
         get_recipe("imaging_zeropoint")(
-            inputs(
-                (std, "STD"), (bias, "MASTER_BIAS"), (flat, "MASTER_FLAT"), (cat, "STD_CATALOG")
-            ),
-            {},
-            tmp_path,
+            inputs((std, "STD"), (bias, "MASTER_BIAS"), (flat, "MASTER_FLAT"), (cat, "STD_CATALOG")),
+            {}, tmp_path,
         )
 
 
@@ -84,13 +75,11 @@ def test_flux_calibration_puts_frames_on_the_common_zero_point(tmp_path):
     exptime, airmass = 100.0, 1.5
     image = np.zeros((SIZE, SIZE))
     add_star(image, 32, 32, 5e4)
-    frame = write(
-        tmp_path / "f.fits", image, **calibrated_cards(0.0, exptime=exptime, airmass=airmass)
-    )
+    frame = write(tmp_path / "f.fits", image,
+                  **calibrated_cards(0.0, exptime=exptime, airmass=airmass))
     result = get_recipe("imaging_photcal")(
         inputs((frame, "SCI_ILLUMCOR"), (zero_point_file(tmp_path), "PHOT_ZEROPOINT")),
-        {"target_zp": 25.0},
-        tmp_path / "p",
+        {"target_zp": 25.0}, tmp_path / "p",
     )
     calibrated = read(result.products[0].path)
     true_mag = (25.0 - 0.1 * airmass) - 2.5 * np.log10(5e4 / exptime)
@@ -100,17 +89,11 @@ def test_flux_calibration_puts_frames_on_the_common_zero_point(tmp_path):
 
 
 def test_a_zero_point_of_another_filter_is_refused(tmp_path):
-    frame = write(
-        tmp_path / "f.fits", np.zeros((SIZE, SIZE)), **calibrated_cards(0.0, filter_name="V")
-    )
+    frame = write(tmp_path / "f.fits", np.zeros((SIZE, SIZE)), **calibrated_cards(0.0, filter_name="V"))
     with pytest.raises(RecipeError, match="zero point for filter 'I'"):
         get_recipe("imaging_photcal")(
-            inputs(
-                (frame, "SCI_ILLUMCOR"),
-                (zero_point_file(tmp_path, filter_name="I"), "PHOT_ZEROPOINT"),
-            ),
-            {},
-            tmp_path,
+            inputs((frame, "SCI_ILLUMCOR"), (zero_point_file(tmp_path, filter_name="I"), "PHOT_ZEROPOINT")),
+            {}, tmp_path,
         )
 
 
@@ -122,13 +105,8 @@ def test_stacking_aligns_dithers_and_beats_down_the_noise(tmp_path, rng):
         add_star(image, 30 - dx, 34 - dy, 500)  # the sky moves against the detector
         if n == 1:
             image[10, 10] += 300  # a leftover cosmic ray
-        frames.append(
-            write(
-                tmp_path / f"s{n}.fits",
-                image,
-                **calibrated_cards(0.0, offset=(dx, dy), OBJECT="M 67"),
-            )
-        )
+        frames.append(write(tmp_path / f"s{n}.fits", image,
+                            **calibrated_cards(0.0, offset=(dx, dy), OBJECT="M 67")))
     result = get_recipe("imaging_stack")(
         inputs(*[(f, "SCI_PHOTCAL") for f in frames]), {}, tmp_path / "stack"
     )

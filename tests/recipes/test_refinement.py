@@ -108,15 +108,8 @@ def test_defringing_matters_in_z_with_a_long_exposure(tmp_path, rng):
     sky = 3000.0  # z band, 600 s: fringes of 4% of the sky, 2x the noise
     fringes = sky * 0.04 * _fringes()
     clean = science(rng, sky)
-    result = run(
-        "imaging_defringe",
-        tmp_path / "long",
-        clean + fringes,
-        sky,
-        (fringe_map, "MASTER_FRINGE"),
-        filter_name="z",
-        exptime=600.0,
-    )
+    result = run("imaging_defringe", tmp_path / "long", clean + fringes, sky,
+                 (fringe_map, "MASTER_FRINGE"), filter_name="z", exptime=600.0)
     assert result.effect > 0.5
     residual = read(result.products[0].path) - clean
     assert np.std(residual) < 0.05 * np.std(fringes)
@@ -127,15 +120,8 @@ def test_defringing_a_short_exposure_is_below_tolerance(tmp_path, rng):
     fringe_map = write(tmp_path / "fringe.fits", 0.04 * _fringes())
     sky = 60.0  # z band, 10 s: fringes of 2.4 e- under 9 e- of noise
     image = science(rng, sky, sky * 0.04 * _fringes())
-    result = run(
-        "imaging_defringe",
-        tmp_path / "short",
-        image,
-        sky,
-        (fringe_map, "MASTER_FRINGE"),
-        filter_name="z",
-        exptime=10.0,
-    )
+    result = run("imaging_defringe", tmp_path / "short", image, sky, (fringe_map, "MASTER_FRINGE"),
+                 filter_name="z", exptime=10.0)
     assert result.effect <= FRINGE_TOLERANCE
 
 
@@ -147,9 +133,7 @@ def test_illumination_correction_scales_sources_and_passes_without_a_map(tmp_pat
     map_path = write(tmp_path / "illum.fits", correction)
     bright = np.zeros((SIZE, SIZE))
     add_star(bright, 32, 32, 2e5)
-    result = run(
-        "imaging_illumcor", tmp_path / "map", image + bright, 500, (map_path, "MASTER_ILLUM")
-    )
+    result = run("imaging_illumcor", tmp_path / "map", image + bright, 500, (map_path, "MASTER_ILLUM"))
     after = read(result.products[0].path)
     assert after[32, 32] == pytest.approx(1.05 * (image + bright)[32, 32], rel=1e-4)
     assert result.effect > 0
@@ -167,9 +151,7 @@ def test_changed_fraction_counts_pixels_moved_by_more_than_half_the_noise(rng):
 def test_product_names_follow_the_raw_file_along_the_chain(tmp_path, rng):
     from radps_seq.recipes.imaging.frames import ANCESTOR
 
-    first = run(
-        "imaging_crclean", tmp_path / "a", science(rng, 100), 100, **{ANCESTOR: "RAW.0001.fits"}
-    )
+    first = run("imaging_crclean", tmp_path / "a", science(rng, 100), 100, **{ANCESTOR: "RAW.0001.fits"})
     second = get_recipe("imaging_skysub")(
         inputs((first.products[0].path, "SCI_CRCLEAN")), {}, tmp_path / "b"
     )

@@ -56,15 +56,13 @@ def test_another_function_cannot_take_a_registered_name():
 
 def test_a_cascade_recipes_file_is_imported_on_demand(tmp_path):
     module = tmp_path / "mycascade_recipes.py"
-    module.write_text(
-        textwrap.dedent("""
+    module.write_text(textwrap.dedent("""
         from radps_seq.recipes import RecipeResult, recipe
 
         @recipe("test_from_cascade_file")
         def from_file(inputs, params, scratch):
             return RecipeResult([], {"answer": 42.0})
-    """)
-    )
+    """))
     fn = get_recipe("test_from_cascade_file", [module])
     assert fn([], {}, tmp_path).qc == {"answer": 42.0}
     # importing the same file again does not re-register or fail
@@ -80,15 +78,13 @@ def test_a_broken_cascade_recipes_file_names_itself(tmp_path):
 
 def test_entry_points_provide_recipes(tmp_path, monkeypatch):
     package = tmp_path / "plugin_recipes_pkg.py"
-    package.write_text(
-        textwrap.dedent("""
+    package.write_text(textwrap.dedent("""
         from radps_seq.recipes import RecipeResult, recipe
 
         @recipe("test_from_plugin")
         def plugin(inputs, params, scratch):
             return RecipeResult([])
-    """)
-    )
+    """))
     monkeypatch.syspath_prepend(str(tmp_path))
     point = importlib.metadata.EntryPoint(
         name="plugin", value="plugin_recipes_pkg", group=registry.ENTRY_POINT_GROUP

@@ -50,11 +50,8 @@ def test_a_night_follows_the_calibration_plan(two_nights):
     out, summary = two_nights
     first = summary.nights[0]
     headers = _headers(out, first.night)
-    setups = {
-        (h["HIERARCH ESO INS FILT1 NAME"], h["HIERARCH ESO DET BINX"])
-        for h in headers
-        if h["HIERARCH ESO DPR TYPE"] == "OBJECT"
-    }
+    setups = {(h["HIERARCH ESO INS FILT1 NAME"], h["HIERARCH ESO DET BINX"])
+              for h in headers if h["HIERARCH ESO DPR TYPE"] == "OBJECT"}
     filters = {f for f, _ in setups}
     assert first.missing == [] and first.weather == "clear"  # the first night is complete
     assert first.counts["BIAS"] == 2 * N_BIAS  # both binnings
@@ -74,32 +71,17 @@ def test_headers_are_eso_style_and_readable(two_nights):
     out, summary = two_nights
     headers = _headers(out, summary.nights[0].night)
     for h in headers:
-        for card in (
-            "HIERARCH ESO DPR CATG",
-            "HIERARCH ESO DPR TYPE",
-            "HIERARCH ESO DPR TECH",
-            "HIERARCH ESO INS FILT1 NAME",
-            "HIERARCH ESO DET BINX",
-            "HIERARCH ESO DET BINY",
-            "HIERARCH ESO TPL START",
-            "EXPTIME",
-            "MJD-OBS",
-            "DATE-OBS",
-            "OBJECT",
-        ):
+        for card in ("HIERARCH ESO DPR CATG", "HIERARCH ESO DPR TYPE", "HIERARCH ESO DPR TECH",
+                     "HIERARCH ESO INS FILT1 NAME", "HIERARCH ESO DET BINX", "HIERARCH ESO DET BINY",
+                     "HIERARCH ESO TPL START", "EXPTIME", "MJD-OBS", "DATE-OBS", "OBJECT"):
             assert card in h, card
         assert h["NAXIS1"] == SIZE // h["HIERARCH ESO DET BINX"]
         hidden = [k for k in h if any(w in k for w in ("TRANSP", "COSMIC", "GRADIENT", "TRUTH"))]
         assert hidden == []
     science = [h for h in headers if h["HIERARCH ESO DPR TYPE"] == "OBJECT"]
-    for card in (
-        "HIERARCH ESO TEL AIRM START",
-        "HIERARCH ESO TEL AMBI FWHM START",
-        "HIERARCH ESO TEL AMBI RHUM",
-        "HIERARCH ESO TEL MOON ILLU",
-        "HIERARCH ESO TEL MOON DIST",
-        "HIERARCH ESO SEQ CUMOFFSETX",
-    ):
+    for card in ("HIERARCH ESO TEL AIRM START", "HIERARCH ESO TEL AMBI FWHM START",
+                 "HIERARCH ESO TEL AMBI RHUM", "HIERARCH ESO TEL MOON ILLU",
+                 "HIERARCH ESO TEL MOON DIST", "HIERARCH ESO SEQ CUMOFFSETX"):
         assert all(card in h for h in science), card
     assert len({h["MJD-OBS"] for h in headers}) == len(headers)  # no two identical headers
 
@@ -110,15 +92,8 @@ def test_headers_normalise_to_the_cascade_keywords(two_nights):
     out, summary = two_nights
     path = next((out / "raw" / summary.nights[0].night).glob("*.fits"))
     keywords, _ = read_header(path)
-    for name in (
-        "dpr.catg",
-        "dpr.type",
-        "ins.filt1.name",
-        "det.binx",
-        "exptime",
-        "mjd-obs",
-        "tpl.start",
-    ):
+    for name in ("dpr.catg", "dpr.type", "ins.filt1.name", "det.binx", "exptime", "mjd-obs",
+                 "tpl.start"):
         assert name in keywords, name
 
 
@@ -159,8 +134,7 @@ def test_missing_calibrations_really_are_missing(tmp_path):
                 assert item.startswith("dome_flat:")
                 filt, binning = item.split(":")[1].split("/")
                 taken = [
-                    h
-                    for h in _headers(tmp_path, night.night)
+                    h for h in _headers(tmp_path, night.night)
                     if h["HIERARCH ESO DPR TYPE"] == "FLAT,DOME"
                     and h["HIERARCH ESO INS FILT1 NAME"] == filt
                     and f"{h['HIERARCH ESO DET BINX']}x{h['HIERARCH ESO DET BINY']}" == binning
@@ -170,27 +144,17 @@ def test_missing_calibrations_really_are_missing(tmp_path):
 
 def test_archive_masters_carry_their_product_category(tmp_path):
     summary = simulate(tmp_path, nights=1, seed=1, size=32, with_masters=True)
-    masters = [
-        fits.getheader(tmp_path / p) for p in summary.static_files if p.startswith("masters/")
-    ]
+    masters = [fits.getheader(tmp_path / p) for p in summary.static_files if p.startswith("masters/")]
     categories = {h["HIERARCH ESO PRO CATG"] for h in masters}
-    assert categories == {
-        "MASTER_BIAS",
-        "MASTER_DARK",
-        "MASTER_FLAT",
-        "MASTER_ILLUM",
-        "MASTER_FRINGE",
-        "PHOT_ZEROPOINT",
-    }
+    assert categories == {"MASTER_BIAS", "MASTER_DARK", "MASTER_FLAT", "MASTER_ILLUM",
+                          "MASTER_FRINGE", "PHOT_ZEROPOINT"}
     first_night = summary.nights[0].evening_mjd
     assert all(h["MJD-OBS"] < first_night for h in masters)
     flats = [h for h in masters if h["HIERARCH ESO PRO CATG"] == "MASTER_FLAT"]
     assert all("HIERARCH ESO INS FILT1 NAME" in h and "HIERARCH ESO DET BINX" in h for h in flats)
 
 
-@pytest.mark.parametrize(
-    "kwargs", [{"nights": 0}, {"nights": 1, "size": 50}, {"nights": 1, "size": 16}]
-)
+@pytest.mark.parametrize("kwargs", [{"nights": 0}, {"nights": 1, "size": 50}, {"nights": 1, "size": 16}])
 def test_impossible_requests_are_refused_clearly(tmp_path, kwargs):
     with pytest.raises(SimulationError) as caught:
         simulate(tmp_path, seed=1, **kwargs)

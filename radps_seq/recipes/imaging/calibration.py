@@ -110,9 +110,8 @@ def imaging_bias(inputs: list[RecipeInput], params: dict[str, Any], scratch: Pat
         "n_frames": len(images),
         "rejected_fraction": rejected / stack.size,
     }
-    product = write_product(
-        scratch, f"master_bias_{stem(split.data[0].path)}", MASTER_BIAS, master, headers[0], qc
-    )
+    product = write_product(scratch, f"master_bias_{stem(split.data[0].path)}", MASTER_BIAS,
+                            master, headers[0], qc)
     return RecipeResult([product], qc)
 
 
@@ -139,9 +138,8 @@ def imaging_dark(inputs: list[RecipeInput], params: dict[str, Any], scratch: Pat
         "n_frames": len(images),
         "rejected_fraction": rejected / master.size / len(images),
     }
-    product = write_product(
-        scratch, f"master_dark_{stem(split.data[0].path)}", MASTER_DARK, master, headers[0], qc
-    )
+    product = write_product(scratch, f"master_dark_{stem(split.data[0].path)}", MASTER_DARK,
+                            master, headers[0], qc)
     return RecipeResult([product], qc)
 
 
@@ -169,9 +167,8 @@ def imaging_flat(inputs: list[RecipeInput], params: dict[str, Any], scratch: Pat
         "n_frames": len(images),
         "rejected_fraction": rejected / master.size / len(images),
     }
-    product = write_product(
-        scratch, f"master_flat_{stem(split.data[0].path)}", MASTER_FLAT, master, headers[0], qc
-    )
+    product = write_product(scratch, f"master_flat_{stem(split.data[0].path)}", MASTER_FLAT,
+                            master, headers[0], qc)
     return RecipeResult([product], qc)
 
 
@@ -204,9 +201,7 @@ def _mesh(shape: tuple[int, int], params: dict[str, Any]) -> int:
 
 
 @recipe("imaging_fringe_map", version="1")
-def imaging_fringe_map(
-    inputs: list[RecipeInput], params: dict[str, Any], scratch: Path
-) -> RecipeResult:
+def imaging_fringe_map(inputs: list[RecipeInput], params: dict[str, Any], scratch: Path) -> RecipeResult:
     """Fringe map from dithered night-sky frames: the small-scale part of the sky,
     relative to the sky level, median-combined so stars drop out, lightly smoothed."""
     split = split_inputs(inputs)
@@ -219,9 +214,8 @@ def imaging_fringe_map(
     fringe = box_mean(np.nan_to_num(fringe), int(params.get("smooth", 5)))
     fringe -= np.median(fringe)
     qc = {"fringe_rms": float(np.std(fringe)), "n_frames": len(frames)}
-    product = write_product(
-        scratch, f"master_fringe_{stem(split.data[0].path)}", MASTER_FRINGE, fringe, headers[0], qc
-    )
+    product = write_product(scratch, f"master_fringe_{stem(split.data[0].path)}", MASTER_FRINGE,
+                            fringe, headers[0], qc)
     return RecipeResult([product], qc)
 
 
@@ -234,9 +228,7 @@ def imaging_illumination_map(
     multiplies science frames to undo it."""
     split = split_inputs(inputs)
     masters = Masters.load(split)
-    frames, masks, headers = _normalised_sky_frames(
-        split.require_data("night-sky flat", 2), masters
-    )
+    frames, masks, headers = _normalised_sky_frames(split.require_data("night-sky flat", 2), masters)
     combined = _masked_median(frames, masks)
     shape = mesh_background(combined, np.zeros(combined.shape, bool), _mesh(combined.shape, params))
     correction = np.median(shape) / shape
@@ -244,21 +236,13 @@ def imaging_illumination_map(
         "illum_range": float(np.max(correction) - np.min(correction)),
         "n_frames": len(frames),
     }
-    product = write_product(
-        scratch,
-        f"master_illum_{stem(split.data[0].path)}",
-        MASTER_ILLUM,
-        correction,
-        headers[0],
-        qc,
-    )
+    product = write_product(scratch, f"master_illum_{stem(split.data[0].path)}", MASTER_ILLUM,
+                            correction, headers[0], qc)
     return RecipeResult([product], qc)
 
 
 @recipe("imaging_sky_model", version="1")
-def imaging_sky_model(
-    inputs: list[RecipeInput], params: dict[str, Any], scratch: Path
-) -> RecipeResult:
+def imaging_sky_model(inputs: list[RecipeInput], params: dict[str, Any], scratch: Path) -> RecipeResult:
     """Shape of the sky (median 1) from offset sky frames taken next to an extended target."""
     split = split_inputs(inputs)
     masters = Masters.load(split)
@@ -267,9 +251,8 @@ def imaging_sky_model(
     model = mesh_background(combined, np.zeros(combined.shape, bool), _mesh(combined.shape, params))
     model /= np.median(model)
     qc = {"sky_range": float(np.max(model) - np.min(model)), "n_frames": len(frames)}
-    product = write_product(
-        scratch, f"sky_model_{stem(split.data[0].path)}", SKY_MODEL, model, headers[0], qc
-    )
+    product = write_product(scratch, f"sky_model_{stem(split.data[0].path)}", SKY_MODEL, model,
+                            headers[0], qc)
     return RecipeResult([product], qc)
 
 
@@ -286,9 +269,7 @@ def calibrate_frame(
 
 
 @recipe("imaging_calibrate", version="1")
-def imaging_calibrate(
-    inputs: list[RecipeInput], params: dict[str, Any], scratch: Path
-) -> RecipeResult:
+def imaging_calibrate(inputs: list[RecipeInput], params: dict[str, Any], scratch: Path) -> RecipeResult:
     """Science frame: bias, dark scaled by exposure time, gain, flat; pedestal removed."""
     split = split_inputs(inputs)
     masters = Masters.load(split)
@@ -301,7 +282,6 @@ def imaging_calibrate(
         "noise": pixel_noise(image),
         "saturated_fraction": float(np.mean(raw >= params.get("saturation", 65000))),
     }
-    product = write_product(
-        scratch, f"sci_calibrated_{stem(item.path)}", "SCI_CALIBRATED", image, header, qc
-    )
+    product = write_product(scratch, f"sci_calibrated_{stem(item.path)}", "SCI_CALIBRATED", image,
+                            header, qc)
     return RecipeResult([product], qc)

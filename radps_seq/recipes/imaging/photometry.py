@@ -39,9 +39,7 @@ from .stats import aperture_flux, centroid, clipped_combine, pixel_noise
 DEFAULT_EXTINCTION = {"B": 0.25, "V": 0.15, "R": 0.10, "I": 0.06, "z": 0.05}
 
 
-def _catalogue(
-    path: str, field: str, filter_name: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _catalogue(path: str, field: str, filter_name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     try:
         with fits.open(path, memmap=False) as hdus:
             table = hdus[1].data
@@ -50,11 +48,8 @@ def _catalogue(
             column = f"MAG_{filter_name.upper()}"
             if column not in table.columns.names:
                 raise RecipeError(f"{path}: no magnitudes for filter {filter_name!r} ({column})")
-            return (
-                np.array(table["X"][rows]),
-                np.array(table["Y"][rows]),
-                np.array(table[column][rows]),
-            )
+            return (np.array(table["X"][rows]), np.array(table["Y"][rows]),
+                    np.array(table[column][rows]))
     except (OSError, IndexError, KeyError) as exc:
         raise RecipeError(f"{path}: not a standard-star catalogue: {exc}") from exc
 
@@ -68,17 +63,11 @@ def _extinction(params: dict[str, Any], filter_name: str) -> float:
 
 def _fwhm_pixels(header: fits.Header) -> float:
     """Delivered FWHM predicted from the site monitor's seeing and the airmass."""
-    return (
-        number(header, SEEING, 1.0)
-        * number(header, AIRMASS, 1.0) ** 0.6
-        / number(header, PIXSCALE, 0.25)
-    )
+    return number(header, SEEING, 1.0) * number(header, AIRMASS, 1.0) ** 0.6 / number(header, PIXSCALE, 0.25)
 
 
 @recipe("imaging_zeropoint", version="1")
-def imaging_zeropoint(
-    inputs: list[RecipeInput], params: dict[str, Any], scratch: Path
-) -> RecipeResult:
+def imaging_zeropoint(inputs: list[RecipeInput], params: dict[str, Any], scratch: Path) -> RecipeResult:
     """Zero point (mag giving 1 e-/s above the atmosphere) from aperture photometry of
     catalogued standard stars, corrected for extinction at the observed airmass."""
     split = split_inputs(inputs)
@@ -123,16 +112,13 @@ def imaging_zeropoint(
         "n_stars": int(kept.size),
         "extcoef": _extinction(params, filter_name),
     }
-    product = write_product(
-        scratch, f"phot_zeropoint_{stem(split.data[0].path)}", PHOT_ZEROPOINT, None, headers[0], qc
-    )
+    product = write_product(scratch, f"phot_zeropoint_{stem(split.data[0].path)}", PHOT_ZEROPOINT,
+                            None, headers[0], qc)
     return RecipeResult([product], qc)
 
 
 @recipe("imaging_photcal", version="1")
-def imaging_photcal(
-    inputs: list[RecipeInput], params: dict[str, Any], scratch: Path
-) -> RecipeResult:
+def imaging_photcal(inputs: list[RecipeInput], params: dict[str, Any], scratch: Path) -> RecipeResult:
     """Scale a frame to flux per second at a common zero point (``target_zp``, 25 mag),
     using the standard-star zero point and the frame's airmass."""
     split = split_inputs(inputs)
@@ -146,9 +132,7 @@ def imaging_photcal(
             f"{header.get(FILTER)!r} frame ({item.path})"
         )
     target = float(params.get("target_zp", 25.0))
-    zp_eff = number(zp_header, QC_ZP) - number(zp_header, QC_EXTCOEF, 0.0) * number(
-        header, AIRMASS, 1.0
-    )
+    zp_eff = number(zp_header, QC_ZP) - number(zp_header, QC_EXTCOEF, 0.0) * number(header, AIRMASS, 1.0)
     exptime = number(header, "EXPTIME")
     if exptime <= 0:
         raise RecipeError(f"{item.path}: cannot flux-calibrate a frame with EXPTIME {exptime}")

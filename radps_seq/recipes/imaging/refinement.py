@@ -43,17 +43,11 @@ from .stats import (
     source_mask,
 )
 
-Refiner = Callable[
-    [np.ndarray, fits.Header, Inputs, dict[str, Any]], tuple[np.ndarray, dict[str, float]]
-]
+Refiner = Callable[[np.ndarray, fits.Header, Inputs, dict[str, Any]], tuple[np.ndarray, dict[str, float]]]
 
 
 def _refine(
-    inputs: list[RecipeInput],
-    params: dict[str, Any],
-    scratch: Path,
-    category: str,
-    refiner: Refiner,
+    inputs: list[RecipeInput], params: dict[str, Any], scratch: Path, category: str, refiner: Refiner
 ) -> RecipeResult:
     split = split_inputs(inputs)
     item = split.require_data("science")[0]
@@ -184,33 +178,25 @@ def _illumcor(image: np.ndarray, header: fits.Header, split: Inputs, params: dic
 
 
 @recipe("imaging_crclean", version="1")
-def imaging_crclean(
-    inputs: list[RecipeInput], params: dict[str, Any], scratch: Path
-) -> RecipeResult:
+def imaging_crclean(inputs: list[RecipeInput], params: dict[str, Any], scratch: Path) -> RecipeResult:
     """Remove cosmic-ray hits; effect grows with exposure time (hits ~ rate x time)."""
     return _refine(inputs, params, scratch, "SCI_CRCLEAN", _crclean)
 
 
 @recipe("imaging_skysub", version="1")
-def imaging_skysub(
-    inputs: list[RecipeInput], params: dict[str, Any], scratch: Path
-) -> RecipeResult:
+def imaging_skysub(inputs: list[RecipeInput], params: dict[str, Any], scratch: Path) -> RecipeResult:
     """Subtract the structured sky (gradients from moon and airmass, scattered light),
     from an offset-sky model when one is given, else from a background mesh."""
     return _refine(inputs, params, scratch, "SCI_SKYSUB", _skysub)
 
 
 @recipe("imaging_defringe", version="1")
-def imaging_defringe(
-    inputs: list[RecipeInput], params: dict[str, Any], scratch: Path
-) -> RecipeResult:
+def imaging_defringe(inputs: list[RecipeInput], params: dict[str, Any], scratch: Path) -> RecipeResult:
     """Fit and subtract the fringe map; without a map (blue filters) the frame passes."""
     return _refine(inputs, params, scratch, "SCI_DEFRINGED", _defringe)
 
 
 @recipe("imaging_illumcor", version="1")
-def imaging_illumcor(
-    inputs: list[RecipeInput], params: dict[str, Any], scratch: Path
-) -> RecipeResult:
+def imaging_illumcor(inputs: list[RecipeInput], params: dict[str, Any], scratch: Path) -> RecipeResult:
     """Multiply by the illumination correction; without a map the frame passes."""
     return _refine(inputs, params, scratch, "SCI_ILLUMCOR", _illumcor)

@@ -112,12 +112,7 @@ def box_mean(image: np.ndarray, size: int) -> np.ndarray:
     c = np.cumsum(np.cumsum(padded, axis=0), axis=1)
     c = np.pad(c, ((1, 0), (1, 0)))
     ny, nx = image.shape
-    total = (
-        c[size : size + ny, size : size + nx]
-        - c[:ny, size : size + nx]
-        - c[size : size + ny, :nx]
-        + c[:ny, :nx]
-    )
+    total = c[size : size + ny, size : size + nx] - c[:ny, size : size + nx] - c[size : size + ny, :nx] + c[:ny, :nx]
     return total / (size * size)
 
 
@@ -193,9 +188,7 @@ def _extend(centres: np.ndarray, grid: np.ndarray, axis: int) -> tuple[np.ndarra
     return centres, np.concatenate([first, grid, last], axis=axis)
 
 
-def centroid(
-    image: np.ndarray, x: float, y: float, half: int = 3, iterations: int = 3
-) -> tuple[float, float]:
+def centroid(image: np.ndarray, x: float, y: float, half: int = 3, iterations: int = 3) -> tuple[float, float]:
     """Refine a position with background-subtracted first moments in a small box."""
     ny, nx = image.shape
     for _ in range(iterations):

@@ -73,9 +73,7 @@ def simulate(
         folder = out / "raw" / _date(evening)
         folder.mkdir(parents=True, exist_ok=True)
         record = NightSummary(
-            night=_date(evening),
-            evening_mjd=evening,
-            weather=night.weather,
+            night=_date(evening), evening_mjd=evening, weather=night.weather,
             missing=list(night.missing),
         )
         counts: Counter[str] = Counter()
@@ -83,9 +81,7 @@ def simulate(
             frame_rng = np.random.default_rng([seed, index, number, 1])
             data = None
             if not headers_only:
-                data = render(
-                    exp, night, instrument, bias_offset + frame_rng.normal(0, 0.3), frame_rng
-                )
+                data = render(exp, night, instrument, bias_offset + frame_rng.normal(0, 0.3), frame_rng)
             path = folder / file_name(exp.mjd)
             fits.PrimaryHDU(data=data, header=raw_header(exp)).writeto(path, overwrite=True)
             counts[DPR[exp.kind][1]] += 1

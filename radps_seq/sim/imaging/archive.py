@@ -83,9 +83,7 @@ def write_masters(folder: Path, instrument: Instrument, mjd: float) -> list[Path
             _master(folder, "MASTER_ILLUM", scattered / np.median(scattered), mjd + 0.03, setup)
         )
         if name in FRINGE_FILTERS:
-            fringe = (
-                instrument.binned("fringe_pattern", b) * fringe_amplitude(name, 30.0) / scattered
-            )
+            fringe = instrument.binned("fringe_pattern", b) * fringe_amplitude(name, 30.0) / scattered
             written.append(_master(folder, "MASTER_FRINGE", fringe, mjd + 0.04, setup))
     for name, props in FILTER_PROPERTIES.items():
         zp = {"HIERARCH ESO QC ZP": props.zero_point, "HIERARCH ESO QC EXTCOEF": props.extinction}

@@ -73,10 +73,7 @@ def raw_header(exp: Exposure) -> fits.Header:
         h["HIERARCH ESO TEL AIRM END"] = round(state.airmass * (1 + 1e-5 * exp.exptime), 4)
         h["HIERARCH ESO TEL AMBI FWHM START"] = (round(state.seeing, 3), "DIMM seeing [arcsec]")
         h["HIERARCH ESO TEL AMBI RHUM"] = (round(state.humidity, 1), "relative humidity [%]")
-        h["HIERARCH ESO TEL MOON ILLU"] = (
-            round(state.moon_illumination, 4),
-            "moon illuminated fraction",
-        )
+        h["HIERARCH ESO TEL MOON ILLU"] = (round(state.moon_illumination, 4), "moon illuminated fraction")
         h["HIERARCH ESO TEL MOON DIST"] = (round(state.moon_distance, 2), "moon distance [deg]")
         h["HIERARCH ESO TEL MOON ALT"] = (round(exp.moon_altitude, 2), "moon altitude [deg]")
     return h

@@ -100,21 +100,8 @@ def plan_night(night: Night, rng: np.random.Generator) -> list[Exposure]:
             lvl = level(i) if callable(level) else level
             mjd = clock.take(t, binning)
             exposures.append(
-                Exposure(
-                    kind,
-                    mjd,
-                    t,
-                    binning,
-                    filt,
-                    kind,
-                    "Calibration",
-                    tpl,
-                    start,
-                    i + 1,
-                    n,
-                    offsets[i],
-                    lvl,
-                )
+                Exposure(kind, mjd, t, binning, filt, kind, "Calibration", tpl, start, i + 1, n,
+                         offsets[i], lvl)
             )
 
     clock = _Clock(day + 0.78)
@@ -134,30 +121,14 @@ def plan_night(night: Night, rng: np.random.Generator) -> list[Exposure]:
     for filt, binning in combos:
         if (filt, binning) in missing_dome:
             continue
-        calibration(
-            "FLAT_DOME",
-            clock,
-            N_FLAT,
-            float(rng.uniform(4, 20)),
-            binning,
-            filt,
-            "SIMIMG_cal_domeflat",
-            level=float(rng.uniform(18000, 26000)),
-        )
+        calibration("FLAT_DOME", clock, N_FLAT, float(rng.uniform(4, 20)), binning, filt,
+                    "SIMIMG_cal_domeflat", level=float(rng.uniform(18000, 26000)))
     clock = _Clock(day + 0.965)
     if "twilight_flat" not in night.missing:
         for filt, binning in combos:
-            calibration(
-                "FLAT_TWILIGHT",
-                clock,
-                N_FLAT,
-                lambda i: float(rng.uniform(2, 30)),
-                binning,
-                filt,
-                "SIMIMG_cal_skyflat",
-                level=lambda i: float(rng.uniform(12000, 30000)),
-                dither=True,
-            )
+            calibration("FLAT_TWILIGHT", clock, N_FLAT, lambda i: float(rng.uniform(2, 30)),
+                        binning, filt, "SIMIMG_cal_skyflat",
+                        level=lambda i: float(rng.uniform(12000, 30000)), dither=True)
 
     def sky_state(airmass: float, moon_distance: float, angle: float) -> SkyState:
         return SkyState(
@@ -173,45 +144,13 @@ def plan_night(night: Night, rng: np.random.Generator) -> list[Exposure]:
     def moon_altitude(mjd: float) -> float:
         return float(np.clip(moon_alt0 + 360.0 * (mjd - day - 1.15), -90, 90))
 
-    def on_sky(
-        kind,
-        clock,
-        filt,
-        binning,
-        exptime,
-        name,
-        obs,
-        tpl,
-        start,
-        i,
-        n,
-        offset,
-        airmass,
-        moon_distance,
-        angle,
-        target=None,
-        standard=None,
-    ):
+    def on_sky(kind, clock, filt, binning, exptime, name, obs, tpl, start, i, n, offset,
+               airmass, moon_distance, angle, target=None, standard=None):
         mjd = clock.take(exptime, binning)
         exposures.append(
-            Exposure(
-                kind,
-                mjd,
-                exptime,
-                binning,
-                filt,
-                name,
-                obs,
-                tpl,
-                start,
-                i,
-                n,
-                offset,
-                state=sky_state(airmass, moon_distance, angle),
-                target=target,
-                standard=standard,
-                moon_altitude=moon_altitude(mjd),
-            )
+            Exposure(kind, mjd, exptime, binning, filt, name, obs, tpl, start, i, n, offset,
+                     state=sky_state(airmass, moon_distance, angle), target=target,
+                     standard=standard, moon_altitude=moon_altitude(mjd))
         )
 
     clock = _Clock(day + 1.01)
@@ -223,24 +162,10 @@ def plan_night(night: Night, rng: np.random.Generator) -> list[Exposure]:
         airmass = float(rng.uniform(1.05, 1.5))
         for i, (filt, binning) in enumerate(setups):
             exptime = {"B": 20.0, "V": 10.0, "R": 8.0, "I": 10.0, "z": 20.0}[filt] / binning**2
-            on_sky(
-                "STD",
-                clock,
-                filt,
-                binning,
-                exptime,
-                standard.name,
-                f"STD {standard.name}",
-                "SIMIMG_img_std",
-                start,
-                i + 1,
-                len(setups),
-                (0, 0),
-                airmass,
-                float(rng.uniform(30, 150)),
-                float(rng.uniform(0, 2 * math.pi)),
-                standard=standard,
-            )
+            on_sky("STD", clock, filt, binning, exptime, standard.name, f"STD {standard.name}",
+                   "SIMIMG_img_std", start, i + 1, len(setups), (0, 0), airmass,
+                   float(rng.uniform(30, 150)), float(rng.uniform(0, 2 * math.pi)),
+                   standard=standard)
 
     blank_distance = float(rng.uniform(30, 150))
     for number, target in enumerate(targets):
@@ -257,43 +182,13 @@ def plan_night(night: Night, rng: np.random.Generator) -> list[Exposure]:
             obs = f"{target.name} {filt} OB{night.index:03d}{number}"
             for i in range(n):
                 airmass = float(np.clip(airmass + rng.normal(0.02, 0.02), 1.0, 2.5))
-                on_sky(
-                    "OBJECT",
-                    clock,
-                    filt,
-                    target.binning,
-                    exptime,
-                    target.name,
-                    obs,
-                    "SIMIMG_img_obs",
-                    start,
-                    i + 1,
-                    n,
-                    offsets[i],
-                    airmass,
-                    moon_distance,
-                    angle,
-                    target=target,
-                )
+                on_sky("OBJECT", clock, filt, target.binning, exptime, target.name, obs,
+                       "SIMIMG_img_obs", start, i + 1, n, offsets[i], airmass, moon_distance,
+                       angle, target=target)
                 if target.offset_sky:
-                    on_sky(
-                        "SKY",
-                        clock,
-                        filt,
-                        target.binning,
-                        exptime,
-                        f"{target.name} SKY",
-                        obs,
-                        "SIMIMG_img_obs",
-                        start,
-                        i + 1,
-                        n,
-                        offsets[i],
-                        airmass,
-                        moon_distance,
-                        angle,
-                        target=BLANK_FIELD,
-                    )
+                    on_sky("SKY", clock, filt, target.binning, exptime, f"{target.name} SKY", obs,
+                           "SIMIMG_img_obs", start, i + 1, n, offsets[i], airmass,
+                           moon_distance, angle, target=BLANK_FIELD)
         if number == len(targets) // 2 and "fringe" not in night.missing:
             for filt, binning in combos:
                 if filt not in FRINGE_FILTERS:
@@ -301,24 +196,9 @@ def plan_night(night: Night, rng: np.random.Generator) -> list[Exposure]:
                 start = clock.mjd
                 offsets = _dithers(N_FRINGE, rng, step=8)
                 for i in range(N_FRINGE):
-                    on_sky(
-                        "FRINGE",
-                        clock,
-                        filt,
-                        binning,
-                        120.0,
-                        BLANK_FIELD.name,
-                        f"Fringe {filt}",
-                        "SIMIMG_img_fringe",
-                        start,
-                        i + 1,
-                        N_FRINGE,
-                        offsets[i],
-                        1.2,
-                        blank_distance,
-                        0.0,
-                        target=BLANK_FIELD,
-                    )
+                    on_sky("FRINGE", clock, filt, binning, 120.0, BLANK_FIELD.name,
+                           f"Fringe {filt}", "SIMIMG_img_fringe", start, i + 1, N_FRINGE,
+                           offsets[i], 1.2, blank_distance, 0.0, target=BLANK_FIELD)
 
     if night.index % ILLUM_EVERY == 0:
         all_combos = sorted({(f, t.binning) for t in TARGETS for f in t.filters})
@@ -326,22 +206,7 @@ def plan_night(night: Night, rng: np.random.Generator) -> list[Exposure]:
             start = clock.mjd
             offsets = _dithers(N_ILLUM, rng, step=8)
             for i in range(N_ILLUM):
-                on_sky(
-                    "ILLUM",
-                    clock,
-                    filt,
-                    binning,
-                    90.0,
-                    BLANK_FIELD.name,
-                    f"Night-sky flat {filt}",
-                    "SIMIMG_img_skyflat",
-                    start,
-                    i + 1,
-                    N_ILLUM,
-                    offsets[i],
-                    1.15,
-                    blank_distance,
-                    0.0,
-                    target=BLANK_FIELD,
-                )
+                on_sky("ILLUM", clock, filt, binning, 90.0, BLANK_FIELD.name,
+                       f"Night-sky flat {filt}", "SIMIMG_img_skyflat", start, i + 1, N_ILLUM,
+                       offsets[i], 1.15, blank_distance, 0.0, target=BLANK_FIELD)
     return sorted(exposures, key=lambda e: e.mjd)

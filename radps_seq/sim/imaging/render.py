@@ -40,15 +40,11 @@ def _erf(x: np.ndarray) -> np.ndarray:
     sign = np.sign(x)
     x = np.abs(x)
     t = 1.0 / (1.0 + 0.3275911 * x)
-    poly = t * (
-        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
-    )
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
     return sign * (1.0 - poly * np.exp(-x * x))
 
 
-def add_stars(
-    image: np.ndarray, x: np.ndarray, y: np.ndarray, flux: np.ndarray, sigma: float
-) -> None:
+def add_stars(image: np.ndarray, x: np.ndarray, y: np.ndarray, flux: np.ndarray, sigma: float) -> None:
     """Add pixel-integrated circular Gaussians (flux in e-) centred at pixel coords x, y."""
     ny, nx = image.shape
     radius = int(math.ceil(5 * sigma)) + 1
@@ -140,11 +136,7 @@ def cosmic_rays(shape: tuple[int, int], expected: float, rng: np.random.Generato
 
 
 def render(
-    exp: Exposure,
-    night: Night,
-    instrument: Instrument,
-    bias_offset: float,
-    rng: np.random.Generator,
+    exp: Exposure, night: Night, instrument: Instrument, bias_offset: float, rng: np.random.Generator
 ) -> np.ndarray:
     """The raw 16-bit frame (ADU) of ``exp``."""
     b = exp.binning
