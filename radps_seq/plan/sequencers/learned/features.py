@@ -94,32 +94,42 @@ def position_features(job_graph: nx.DiGraph) -> dict[str, dict[str, int]]:
 
 
 def job_features(
-    job_graph: nx.DiGraph, output_bytes: Mapping[str, float] | None = None
+    job_graph: nx.DiGraph,
+    output_bytes: Mapping[str, float] | None = None,
+    static: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per complete job (index: job id, in submission order): the node's
     ``features`` without outcome keys, its ``task``, :data:`POSITION_KEYS`, and
     ``parent_output_bytes``, the summed sizes of its parents' products as given by
     ``output_bytes`` (``{job: bytes}``): predictions when a plan is made, sizes already
     written when a running reduction re-plans. NaN when no parent's size is given; 0
-    for a job without parents. Nothing else about other jobs' outcomes enters."""
+    for a job without parents. Nothing else about other jobs' outcomes enters.
+    ``static``: :func:`static_features` of this graph, when a caller re-plans often."""
+    frame = (static if static is not None else static_features(job_graph)).copy()
+    sizes = output_bytes or {}
+    frame[PARENT_BYTES] = [_parent_bytes(job_graph, job, sizes) for job in frame.index]
+    return frame
+
+
+def static_features(job_graph: nx.DiGraph) -> pd.DataFrame:
+    """The part of :func:`job_features` that no outcome can change: node features and
+    graph position, computed once per graph."""
     import pandas as pd
 
     position = position_features(job_graph)
     jobs = complete_jobs(job_graph)
-    sizes = output_bytes or {}
     rows = []
     for job in jobs:
         attrs = job_graph.nodes[job]
         row = {k: v for k, v in (attrs.get("features") or {}).items() if k not in OUTCOME_KEYS}
         row["task"] = attrs.get("task", row.get("task"))
         row.update(position[job])
-        row[PARENT_BYTES] = _parent_bytes(job_graph, job, sizes)
         rows.append(row)
     return pd.DataFrame(rows, index=pd.Index(jobs, name="job_id"))
 
 
 def _parent_bytes(job_graph: nx.DiGraph, job: str, sizes: Mapping[str, float]) -> float:
-    parents = list(job_graph.pred[job])
+    parents = list(job_graph.predecessors(job))
     if not parents:
         return 0.0
     known = [float(sizes[p]) for p in parents if sizes.get(p) is not None]

@@ -376,20 +376,29 @@ class LearnedModel:
         )
 
     def features(
-        self, job_graph: nx.DiGraph, written: Mapping[str, float] | None = None
+        self,
+        job_graph: nx.DiGraph,
+        written: Mapping[str, float] | None = None,
+        static: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """Job features with the parents' product sizes: ``written`` where a running
-        reduction has them, this model's predictions elsewhere."""
+        reduction has them, this model's predictions elsewhere (``static``: see
+        :func:`.features.job_features`)."""
         sizes = self.output.predict(job_graph)
         sizes.update(written or {})
-        return job_features(job_graph, sizes)
+        return job_features(job_graph, sizes, static)
 
     def predict(
-        self, job_graph: nx.DiGraph, written: Mapping[str, float] | None = None
+        self,
+        job_graph: nx.DiGraph,
+        written: Mapping[str, float] | None = None,
+        X: pd.DataFrame | None = None,
     ) -> dict[str, dict[str, float | None]]:
         """Plan predictions for every complete job; ``p_noop`` only for skippable ones.
-        ``written``: product sizes of jobs already finished (see :meth:`features`)."""
-        X = self.features(job_graph, written)
+        ``written``: product sizes of jobs already finished (see :meth:`features`);
+        ``X``: those features, when the caller has them already."""
+        if X is None:
+            X = self.features(job_graph, written)
         frame = self.predict_frame(X)
         out: dict[str, dict[str, float | None]] = {}
         for job, runtime_s, p_noop in frame.itertuples():

@@ -24,7 +24,9 @@ before the executor or replay uses it (the caller's duty, as for ``propose``).
 
 from __future__ import annotations
 
+import itertools
 import math
+import weakref
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -57,56 +59,113 @@ class ReplanningLearnedSequencer(LearnedSequencer):
     ) -> Plan | None:
         """A new plan from what ``observed`` says, or None when there is nothing new
         enough to re-plan on (no task's evidence doubled since ``plan``)."""
-        tasks = {j: str(job_graph.nodes[j].get("task")) for j in job_graph}
-        done = {
-            j: r
-            for j, r in observed.finished.items()
-            if j in tasks and r.get("status", "succeeded") == "succeeded"
-            and r.get("runtime_s") is not None and j not in set(plan.skip)
-        }  # fmt: skip
-        counts = Counter(tasks[j] for j in done)
-        if not _evidence_doubled(plan, counts, tasks):
+        run = self._run(job_graph, plan)
+        counts = run.count(observed)
+        if not any(n >= max(1, 2 * run.used.get(t, 0)) for t, n in counts.items()):
             return None
+        done = {
+            j: float(r["runtime_s"])
+            for j, r in observed.finished.items()
+            if j in run.tasks and j not in run.skipped
+            and r.get("status", "succeeded") == "succeeded" and r.get("runtime_s") is not None
+        }  # fmt: skip
         written = {
             j: float(r["output_bytes"])
             for j, r in observed.finished.items()
             if r.get("output_bytes") is not None
         }
-        predicted = self.predictions(job_graph, written)
-        sizes = self._input_sizes(job_graph, written)
+        X = self.model_.features(job_graph, written, run.static) if self.model_ else None
+        predicted = run.predict(self, job_graph, X)
+        sizes = _input_sizes(X)
         runtime = {j: float(p["runtime_s"] or 0.0) for j, p in predicted.items()}
         for task in counts:
-            jobs = [j for j in runtime if tasks[j] == task]
-            calibrate(runtime, jobs, {j: float(done[j]["runtime_s"]) for j in jobs if j in done},
-                      sizes)  # fmt: skip
+            jobs = run.by_task[task]
+            calibrate(runtime, jobs, {j: done[j] for j in jobs if j in done}, sizes)
+        evidence = {t: float(counts.get(t, 0)) for t in run.by_task}
+        predictions = {
+            j: {**p, "runtime_s": done.get(j, runtime[j]), EVIDENCE: evidence[run.tasks[j]]}
+            for j, p in predicted.items()
+        }
         for j in done:
             runtime[j] = 0.0  # done: nothing below it waits for it any more
-        predictions = {
-            j: {**p, "runtime_s": runtime[j] if j not in done else float(done[j]["runtime_s"]),
-                EVIDENCE: float(counts.get(tasks[j], 0))}
-            for j, p in predicted.items()
-        }  # fmt: skip
         first = frozenset(observed.finished) | frozenset(observed.running)
-        new = self.ordered(job_graph, context, runtime, set(plan.skip), predictions, first)
+        new = self.ordered(job_graph, context, runtime, run.skipped, predictions, first, plan.order)
+        run.used = {t: int(n) for t, n in counts.items()}
         return new
 
-    def _input_sizes(self, job_graph: nx.DiGraph, written: Mapping[str, float]) -> dict[str, float]:
-        """What every job reads: its own files plus its parents' products (written
-        sizes where known, the model's predictions elsewhere)."""
-        if self.model_ is None:
-            return {}
-        X = self.model_.features(job_graph, written)
-        own = X["input_bytes"] if "input_bytes" in X else 0.0
-        total = (X[PARENT_BYTES].fillna(0.0) + own).astype(float)
-        return total.to_dict()
+    def _run(self, job_graph: nx.DiGraph, plan: Plan) -> _Run:
+        """What stays fixed while one reduction runs, computed on its first re-plan (a
+        plan without evidence counts is a first plan: a new run starts)."""
+        runs = self.__dict__.setdefault("_runs", weakref.WeakKeyDictionary())
+        run = runs.get(job_graph)
+        fresh = not plan.order or EVIDENCE not in plan.predictions.get(plan.order[0], {})
+        if run is None or fresh or run.size != job_graph.number_of_nodes():
+            run = runs[job_graph] = _Run(job_graph, plan, self.model_)
+        return run
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_runs"}
 
 
-def _evidence_doubled(plan: Plan, counts: Counter[str], tasks: Mapping[str, str]) -> bool:
-    used: dict[str, float] = {}
-    for job, p in plan.predictions.items():
-        if job in tasks:
-            used[tasks[job]] = max(used.get(tasks[job], 0.0), float(p.get(EVIDENCE) or 0.0))
-    return any(n >= max(1.0, 2.0 * used.get(task, 0.0)) for task, n in counts.items())
+class _Run:
+    """Per reduction: task of every job, jobs by task, the skips in force, the static
+    feature rows, and how many finished jobs of each task the plan in force used.
+
+    ``count`` reads only the jobs finished since the previous call (both replay and the
+    executors add finished jobs to ``Observed.finished`` in finishing order), so asking
+    after every finished job costs what the new jobs cost, not the whole run again.
+    """
+
+    def __init__(self, job_graph: nx.DiGraph, plan: Plan, model: Any) -> None:
+        from radps_seq.plan.sequencers.learned.features import static_features
+
+        self.size = job_graph.number_of_nodes()
+        self.tasks = {j: str(job_graph.nodes[j].get("task")) for j in plan.order}
+        self.by_task: dict[str, list[str]] = {}
+        for job, task in self.tasks.items():
+            self.by_task.setdefault(task, []).append(job)
+        self.skipped = set(plan.skip)
+        self.static = static_features(job_graph) if model is not None else None
+        self.used: dict[str, int] = {}
+        self.counts: Counter[str] = Counter()
+        self.seen = 0
+        self.predicted: dict[str, dict[str, float | None]] = {}
+        self.inputs: Any = None
+
+    def predict(
+        self, sequencer: LearnedSequencer, job_graph: nx.DiGraph, X: Any
+    ) -> dict[str, dict[str, float | None]]:
+        """The model's predictions, recomputed only for jobs whose features changed
+        since the previous re-plan (a parent's product was written meanwhile)."""
+        if X is None or self.inputs is None:
+            self.predicted = sequencer.predictions(job_graph, X)
+        else:
+            now, before = X[PARENT_BYTES], self.inputs
+            changed = X.index[~((now == before) | (now.isna() & before.isna()))]
+            if len(changed):
+                self.predicted.update(sequencer.predictions(job_graph, X.loc[changed]))
+        self.inputs = None if X is None else X[PARENT_BYTES]
+        return dict(self.predicted)
+
+    def count(self, observed: Observed) -> Counter[str]:
+        finished = observed.finished
+        new = len(finished) - self.seen
+        if new < 0:  # a different run's record: count afresh
+            self.counts, self.seen, new = Counter(), 0, len(finished)
+        for job in itertools.islice(reversed(finished), new):
+            if job in self.tasks and job not in self.skipped:
+                self.counts[self.tasks[job]] += 1
+        self.seen = len(finished)
+        return self.counts
+
+
+def _input_sizes(X: Any) -> dict[str, float]:
+    """What every job reads: its own files plus its parents' products (written sizes
+    where known, the model's predictions elsewhere)."""
+    if X is None:
+        return {}
+    own = X["input_bytes"].fillna(0.0) if "input_bytes" in X else 0.0
+    return (X[PARENT_BYTES].fillna(0.0) + own).astype(float).to_dict()
 
 
 def calibrate(

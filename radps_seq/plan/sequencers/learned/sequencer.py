@@ -172,17 +172,17 @@ class LearnedSequencer(BaseSequencer):
         return float(value) if value is not None else DEFAULT_SKIP_THRESHOLD
 
     def predictions(
-        self, job_graph: nx.DiGraph, written: Mapping[str, float] | None = None
+        self, job_graph: nx.DiGraph, X: pd.DataFrame | None = None
     ) -> dict[str, dict[str, float | None]]:
-        """Predicted ``runtime_s`` and ``p_noop`` of every complete job; ``written`` are
-        product sizes already on disk (a re-plan), predicted ones fill the rest."""
+        """Predicted ``runtime_s`` and ``p_noop`` of every complete job, from the job
+        features ``X`` when given (a re-plan: written product sizes in them)."""
         if not hasattr(self, "model_"):
             if self.model is None:
                 raise NotFittedError("learned: call fit(run_log) (or fit(None)) before propose")
             self.fit(None)
         if self.model_ is None:
             return {j: {"runtime_s": 1.0, "p_noop": None} for j in complete_jobs(job_graph)}
-        return self.model_.predict(job_graph, written)
+        return self.model_.predict(job_graph, X=X)
 
     def propose(self, job_graph: nx.DiGraph, context: PlanContext) -> Plan:
         predicted = self.predictions(job_graph)
@@ -210,14 +210,16 @@ class LearnedSequencer(BaseSequencer):
         skipped: set[str],
         predictions: dict[str, dict[str, float | None]],
         first: frozenset[str] = frozenset(),
+        topological: list[str] | None = None,
     ) -> Plan:
         """The plan for the objective given runtimes (skipped jobs weigh zero); jobs in
-        ``first`` (already finished or running) lead the order."""
+        ``first`` (already finished or running) lead the order; ``topological``: any
+        topological order of the graph, when the caller keeps one."""
         weight = {
             j: 0.0 if j in skipped else _rounded(float(runtime[j]), self.resolution)
             for j in runtime
         }
-        rank = upward_rank(job_graph, weight)
+        rank = upward_rank(job_graph, weight, topological)
         if (self.objective or context.objective) == "interactive":
             chain = target_chains(job_graph, weight, context.workers)
             order = priority_order(job_graph, key=lambda j: (j not in first, chain[j], -rank[j]))
