@@ -30,7 +30,7 @@ import networkx as nx
 from radps_seq.errors import RadpsError
 from radps_seq.plan.base import Observed, PlanContext, Sequencer
 from radps_seq.plan.graphs import complete_jobs, upward_rank
-from radps_seq.plan.guard import check
+from radps_seq.plan.guard import accept
 from radps_seq.plan.plan import Plan
 from radps_seq.plan.sequencers import get_sequencer
 
@@ -227,58 +227,60 @@ def replay_with_guard(
     truth: Truth,
     workers: int,
 ) -> ReplayResult:
-    """Propose, check, and replay — falling back to the breadth-first plan on refusal.
+    """Propose, check, and replay — through the same :func:`~radps_seq.plan.guard.accept`
+    as a reduction, so a refused proposal falls back to the same baseline.
 
-    This is what the executor does with a live proposal, so a sequencer that proposes
+    This is what a reduction does with a live proposal, so a sequencer that proposes
     invalid plans is scored on the fallback it caused and counted as ``refused=1`` with
     the guard's reasons.
     """
-    plan = sequencer.propose(job_graph, context)
-    violations = check(plan, job_graph)
-    if violations:
-        plan = get_sequencer("bfs").fit(None).propose(job_graph, context)
+    plan, violations = accept(sequencer.propose(job_graph, context), job_graph, context)
     hook = None
     if not violations and getattr(sequencer, "replans", False):
-        hook = GuardedReplans(sequencer, job_graph, plan, context)
+        hook = CountedReplans(sequencer, job_graph, plan, context)
     result = replay(plan, job_graph, truth, workers, hook)
     result.refused = int(bool(violations))
     result.violations = [str(v) for v in violations]
     if hook is not None:
         result.replans, result.refused_replans = hook.accepted, hook.refused
-        result.violations += hook.violations
     return result
 
 
-class GuardedReplans:
-    """The re-plan hook of a replay: asks the sequencer, checks every new plan with the
-    guard, and keeps the plan in force when one is refused (counted, with reasons).
-    A re-plan may reorder what has not started, never change the skips."""
+class CountedReplans:
+    """The re-plan hook of a replay: the reduction's own guarded re-plan
+    (:func:`radps_seq.reduction.guarded_replan`: every new plan checked by the guard,
+    skips kept, a refused one ignored), counting re-plans accepted and refused."""
 
     def __init__(
         self, sequencer: Any, job_graph: nx.DiGraph, plan: Plan, context: PlanContext
     ) -> None:
-        self.sequencer = sequencer
-        self.job_graph = job_graph
-        self.plan = plan
-        self.context = context
+        from radps_seq.reduction import guarded_replan
+
+        self.proposals = 0
         self.accepted = 0
-        self.refused = 0
-        self.violations: list[str] = []
+        self._guarded = guarded_replan(_Counting(sequencer, self), job_graph, plan, context)
+
+    @property
+    def refused(self) -> int:
+        return self.proposals - self.accepted
 
     def __call__(self, observed: Observed) -> Plan | None:
-        new = self.sequencer.replan(self.job_graph, self.plan, observed, self.context)
-        if new is None:
-            return None
-        problems = [str(v) for v in check(new, self.job_graph)]
-        if set(new.skip) != set(self.plan.skip):
-            problems.append("a re-plan changed the skips of the plan in force")
-        if problems:
-            self.refused += 1
-            self.violations += problems
-            return None
-        self.accepted += 1
-        self.plan = new
-        return new
+        plan = self._guarded(observed)
+        self.accepted += plan is not None
+        return plan
+
+
+class _Counting:
+    """A sequencer seen through a counter of the re-plans it proposes."""
+
+    def __init__(self, sequencer: Any, counts: CountedReplans) -> None:
+        self.sequencer = sequencer
+        self.counts = counts
+
+    def replan(self, *args: Any) -> Plan | None:
+        proposal = self.sequencer.replan(*args)
+        self.counts.proposals += proposal is not None
+        return proposal
 
 
 def replay_trace(

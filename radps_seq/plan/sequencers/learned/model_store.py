@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from radps_seq.plan.sequencers.learned.models import LearnedModel
 
 ARTIFACT_FILE = "learned_model.pkl"
-#: MLflow's own default when neither an explicit URI nor the environment names a store.
-DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 #: What a loaded model needs besides radps_seq itself (pinned: pickles are version-bound).
 REQUIREMENTS = ("scikit-learn", "numpy", "pandas", "networkx")
 
@@ -158,12 +156,12 @@ def load_model(ref: str | Path, tracking_uri: str | None = None) -> LearnedModel
 def _download(uri: str, tracking_uri: str | None) -> Path:
     import mlflow.artifacts
 
-    uri_of_store = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    from radps_seq.tracking import client
+
+    client(tracking_uri)
     try:
         with _quiet_mlflow():
-            return Path(
-                mlflow.artifacts.download_artifacts(artifact_uri=uri, tracking_uri=uri_of_store)
-            )
+            return Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
     except Exception as exc:  # MLflow raises its own types for unknown names/versions
         raise ModelError(f"{uri}: cannot load model ({exc})") from exc
 
