@@ -1,6 +1,9 @@
 """Smart re-runs: cache keys, reasons, corrupted products, forcing, dry runs."""
 
+import importlib.util
 import json
+import os
+import py_compile
 from pathlib import Path
 
 import pytest
@@ -86,6 +89,85 @@ def test_changed_recipe_code_is_detected(tmp_path, workdir):
     result = execute(c.graph, bfs(c.graph), workdir=workdir, workflow=workflow)
     assert reasons(result, workdir)[job] == "recipe code changed"
     assert (workdir / "products" / "edit" / job / "P.dat").read_text() == "two"
+
+
+def _stale_bytecode(path: Path, old: str, new: str) -> None:
+    """``path`` holds ``new`` while its ``__pycache__`` holds ``old``'s bytecode, with the
+    size and mtime CPython checks both equal: what an edit within one second leaves."""
+    assert len(old.encode()) == len(new.encode())
+    path.write_text(old)
+    py_compile.compile(
+        str(path),
+        cfile=importlib.util.cache_from_source(str(path)),
+        invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP,
+    )
+    stat = path.stat()
+    path.write_text(new)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+RECIPE = (
+    "from radps_seq.recipes.registry import Product, RecipeResult, recipe\n"
+    "@recipe('t_stale')\n"
+    "def stale(inputs, params, scratch):\n"
+    "    (scratch / 'P.dat').write_text({!r})\n"
+    "    return RecipeResult([Product(str(scratch / 'P.dat'), 'P')])\n"
+)
+
+
+def test_a_recipe_edited_within_the_second_never_runs_from_stale_bytecode(tmp_path, workdir):
+    from radps_seq.cascade import Workflow
+
+    origin = tmp_path / "wf" / "stale_wkf.py"
+    origin.parent.mkdir()
+    origin.write_text("")
+    recipes = origin.parent / "stale_recipes.py"
+    recipes.write_text(RECIPE.format("one"))
+    workflow = Workflow("stale", {}, {}, origin=str(origin))
+    c = Cascade(tmp_path)
+    job = c.job("stale", recipe="t_stale", files=[(c.raw("x"), "RAW")], products=("P",))
+    execute(c.graph, bfs(c.graph), workdir=workdir, workflow=workflow)
+    _stale_bytecode(recipes, RECIPE.format("one"), RECIPE.format("two"))
+    result = execute(c.graph, bfs(c.graph), workdir=workdir, workflow=workflow)
+    assert reasons(result, workdir)[job] == "recipe code changed"
+    assert (workdir / "products" / "stale" / job / "P.dat").read_text() == "two"
+    again = execute(c.graph, bfs(c.graph), workdir=workdir, workflow=workflow)
+    assert reasons(again, workdir)[job] == "reused: cache key matches"
+
+
+FUNCTION_WKF = (
+    "from edps import task, data_source, classification_rule\n"
+    "from .fnstale_functions import write\n"
+    "raw = data_source('RAW').with_classification_rule("
+    "classification_rule('RAW', {'dpr.type': 'RAW'})).build()\n"
+    "writing = task('writing').with_function(write).with_main_input(raw).build()\n"
+)
+FUNCTION = (
+    "from radps_seq.recipes import Product, RecipeResult\n"
+    "def write(inputs, params, scratch):\n"
+    "    (scratch / 'P.dat').write_text({!r})\n"
+    "    return RecipeResult([Product(str(scratch / 'P.dat'), 'P')])\n"
+)
+
+
+def test_a_task_function_edited_within_the_second_never_runs_from_stale_bytecode(
+    tmp_path, workdir
+):
+    from radps_seq.cascade.loader import load_workflow
+
+    package = tmp_path / "fnstale"
+    package.mkdir()
+    (package / "fnstale_wkf.py").write_text(FUNCTION_WKF)
+    functions = package / "fnstale_functions.py"
+    functions.write_text(FUNCTION.format("one"))
+    c = Cascade(tmp_path)
+    job = c.job("writing", recipe="write", files=[(c.raw("x"), "RAW")], products=("P",))
+    first = execute(c.graph, bfs(c.graph), workdir=workdir, workflow=load_workflow(package))
+    assert first.status == "succeeded", first.jobs[0].error
+    _stale_bytecode(functions, FUNCTION.format("one"), FUNCTION.format("two"))
+    result = execute(c.graph, bfs(c.graph), workdir=workdir, workflow=load_workflow(package))
+    assert reasons(result, workdir)[job] == "recipe code changed"
+    assert (workdir / "products" / "writing" / job / "P.dat").read_text() == "two"
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "delete"])
