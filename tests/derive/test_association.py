@@ -177,11 +177,16 @@ def test_targets_prune_the_graph(cascade):
 
 def test_incompleteness_propagates_to_consumers(cascade):
     frames = twilight(2, 60000.95) + bias(3, 60020.0, night="far") + [science("s.fits", 60001.1)]
+    (flat,) = derive(cascade, frames, tasks=["twilight_flat"]).jobs
+    assert not flat.complete and flat.missing == ["MASTER_BIAS"]  # the bias is too far
     d = derive(cascade, frames)
-    flat = jobs_by_task(d).get("twilight_flat")
-    sci = jobs_by_task(d)["science"][0]
-    assert flat is None or not flat[0].complete
+    # an incomplete flat is no candidate: the science job lacks its flat as well
+    assert "twilight_flat" not in jobs_by_task(d)
+    (sci,) = jobs_by_task(d)["science"]
     assert not sci.complete
+    assert sci.missing == [
+        "MASTER_BIAS", "MASTER_FLAT (none of the alternatives matched: twilight_flat or dome_flat)"
+    ]
 
 
 def test_job_ids_are_content_hashes(cascade):
