@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+#: mutmut's own command (``python -m mutmut`` re-imports itself and breaks test imports).
+MUTMUT = str(Path(sys.executable).with_name("mutmut"))
 
 #: The core modules: association and derivation, cache keys, the guard, the card parser.
 MODULES = (
@@ -76,7 +78,7 @@ def configure(scratch: Path, modules: list[str], tests: list[str]) -> None:
 
 def results(scratch: Path, env: dict[str, str]) -> dict[str, str]:
     done = subprocess.run(
-        [sys.executable, "-m", "mutmut", "results", "--all", "true"],
+        [MUTMUT, "results", "--all", "true"],
         cwd=scratch, env=env, capture_output=True, text=True, check=True,
     )
     found = {}
@@ -109,11 +111,10 @@ def main() -> None:
     if not args.reuse:
         copy_repository(scratch)
     configure(scratch, list(MODULES), list(TESTS))
-    env = {**os.environ, "PYTHONPATH": str(scratch / "mutants")}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     started = time.time()
     run = subprocess.run(
-        [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.children)],
+        [MUTMUT, "run", "--max-children", str(args.children)],
         cwd=scratch, env=env,
     )
     elapsed = time.time() - started
@@ -126,7 +127,7 @@ def main() -> None:
     for mutant, status in statuses.items():
         if status in ("survived", "no tests"):
             shown = subprocess.run(
-                [sys.executable, "-m", "mutmut", "show", mutant],
+                [MUTMUT, "show", mutant],
                 cwd=scratch, env=env, capture_output=True, text=True,
             )
             survivors[mutant] = {"status": status, "diff": shown.stdout}

@@ -105,17 +105,16 @@ def registered_recipes() -> dict[str, Recipe]:
 def get_recipe(name: str, search_modules: Sequence[str | os.PathLike] = ()) -> Recipe:
     """The recipe called ``name``.
 
-    Looks in the registry, then imports each of ``search_modules`` (module names or
-    ``*_recipes.py`` paths of a cascade package), then loads the entry points of the
-    ``radps_seq.recipes`` group, checking the registry after each step.
+    Imports each of ``search_modules`` (module names or ``*_recipes.py`` paths of a
+    cascade package; a file edited since its import is executed again), looks in the
+    registry, then loads the entry points of the ``radps_seq.recipes`` group. The
+    cascade's own files come first, so a recipe of that name registered earlier by
+    another file cannot silently stand in for the cascade's (it is a clear conflict).
     """
-    found = _REGISTRY.get(name)
-    if found is not None and not edited_since_import(sys.modules.get(found.__module__)):
-        return found
     for module in search_modules:
         _import(module)
-        if name in _REGISTRY:
-            return _REGISTRY[name]
+    if name in _REGISTRY:
+        return _REGISTRY[name]
     for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             entry_point.load()
