@@ -236,3 +236,49 @@ def test_dry_run_reports_skips_and_failures_ahead(tmp_path, workdir):
     assert decisions[lost].reason.startswith("will fail: input file missing: ")
     assert decisions[after].reason == f"will fail: blocked by lost job {lost}"
     assert [d.to_dict()["action"] for d in decisions.values()] == ["skip", "run", "run", "run"]
+
+
+def test_the_cache_key_covers_the_input_category(tmp_path, workdir):
+    from radps_seq.cascade import Task, Workflow
+
+    c = Cascade(tmp_path)
+    bias = c.job("bias", files=[(c.raw("b"), "BIAS")], products=("MASTER_BIAS",))
+    use = c.job("use", parents={bias: ("MASTER_BIAS", "MASTER_BIAS")}, target=True)
+    plain = Workflow("w", {"bias": Task("bias", recipe="t_combine"),
+                           "use": Task("use", recipe="t_combine")}, {})
+    execute(c.graph, bfs(c.graph), workdir=workdir, workflow=plain)
+    # the same file, the same job id, but the recipe now reads it as another category
+    mapped = Workflow("w", {"bias": Task("bias", recipe="t_combine"),
+                            "use": Task("use", recipe="t_combine", input_map={"MASTER_BIAS": "MB"})}, {})
+    result = execute(c.graph, bfs(c.graph), workdir=workdir, workflow=mapped)
+    product = workdir / "products" / "bias" / bias / "MASTER_BIAS.dat"
+    assert reasons(result, workdir) == {bias: "reused: cache key matches",
+                                        use: f"input changed: {product}"}
+    sof = (workdir / "products" / "use" / use / "input.sof").read_text()
+    assert sof == f"{product} MB\n"
+
+
+def test_cache_key_composition():
+    """What the key depends on (recipe, code version, parameters, input categories and
+    contents) and what it does not (input paths, input order), on one machine."""
+    from radps_seq.execute.cache import cache_key, components
+    from radps_seq.execute.result import FileRef
+
+    inputs = [FileRef("/a/x.fits", "RAW", "s1"), FileRef("/a/y.fits", "FLAT", "s2")]
+    base = cache_key(components("python:r", "1+abc", {"k": 1}, inputs))
+    moved = [FileRef("/elsewhere/" + r.path.rsplit("/", 1)[1], r.category, r.sha256) for r in inputs]
+    assert cache_key(components("python:r", "1+abc", {"k": 1}, moved)) == base
+    assert cache_key(components("python:r", "1+abc", {"k": 1}, inputs[::-1])) == base
+    changed = {
+        "recipe": components("python:q", "1+abc", {"k": 1}, inputs),
+        "version": components("python:r", "1+abd", {"k": 1}, inputs),
+        "parameters": components("python:r", "1+abc", {"k": 2}, inputs),
+        "category": components("python:r", "1+abc", {"k": 1}, [FileRef("/a/x.fits", "BIAS", "s1"), inputs[1]]),
+        "content": components("python:r", "1+abc", {"k": 1}, [FileRef("/a/x.fits", "RAW", "s9"), inputs[1]]),
+        "swapped categories": components("python:r", "1+abc", {"k": 1}, [
+            FileRef("/a/x.fits", "FLAT", "s1"), FileRef("/a/y.fits", "RAW", "s2")]),
+        "one input fewer": components("python:r", "1+abc", {"k": 1}, inputs[:1]),
+    }
+    keys = {what: cache_key(parts) for what, parts in changed.items()}
+    assert all(key != base for key in keys.values()), keys
+    assert len(set(keys.values())) == len(keys)
