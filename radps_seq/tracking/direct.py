@@ -19,6 +19,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -41,19 +42,21 @@ COLUMNS = {
 }  # fmt: skip
 
 
-def log_run(
-    uri: str,
-    experiment: str,
-    run_name: str,
-    *,
-    params: Mapping[str, Any],
-    metrics: Mapping[str, float | None],
-    tags: Mapping[str, Any],
-    artifacts: Mapping[str, Any],
-    status: str,
-) -> str | None:
-    """The id of the finished run written, or None when this store is left to MLflow.
-    ``artifacts`` maps file names to data written as indented JSON."""
+@dataclass(frozen=True)
+class RunRecord:
+    """A finished run: its name, values, JSON artifacts (file name -> data) and its
+    final status (``FINISHED`` or ``FAILED``)."""
+
+    name: str
+    params: Mapping[str, Any]
+    metrics: Mapping[str, float | None]
+    tags: Mapping[str, Any]
+    artifacts: Mapping[str, Any]
+    status: str
+
+
+def log_run(uri: str, experiment: str, record: RunRecord) -> str | None:
+    """The id of the finished run written, or None when this store is left to MLflow."""
     if not uri.startswith("sqlite:///") or not Path(uri.removeprefix("sqlite:///")).is_file():
         return None
     conn = sqlite3.connect(uri.removeprefix("sqlite:///"), timeout=30)
@@ -65,11 +68,10 @@ def log_run(
         run_id = uuid.uuid4().hex
         folder = root / run_id / "artifacts"
         folder.mkdir(parents=True, exist_ok=True)
-        for name, data in artifacts.items():
+        for name, data in record.artifacts.items():
             (folder / name).write_text(json.dumps(data, indent=2, default=str) + "\n")
         with conn:
-            _write(conn, run_id, experiment_id, run_name, f"{folder.as_uri()}", params,
-                   metrics, tags, status)  # fmt: skip
+            _write(conn, run_id, experiment_id, folder.as_uri(), record)
         return run_id
     except (sqlite3.Error, OSError):
         return None
@@ -94,33 +96,27 @@ def _experiment(conn: sqlite3.Connection, name: str) -> tuple[int, Path] | None:
 
 
 def _write(
-    conn: sqlite3.Connection,
-    run_id: str,
-    experiment_id: int,
-    run_name: str,
-    artifact_uri: str,
-    params: Mapping[str, Any],
-    metrics: Mapping[str, float | None],
-    tags: Mapping[str, Any],
-    status: str,
+    conn: sqlite3.Connection, run_id: str, experiment_id: int, artifact_uri: str, record: RunRecord
 ) -> None:
     now = int(time.time() * 1000)
     conn.execute(
         f"INSERT INTO runs ({', '.join(COLUMNS['runs'])}) VALUES ({', '.join('?' * 14)})",
-        (run_id, run_name, "UNKNOWN", "", "", USER, status, now, now, "", "active",
+        (run_id, record.name, "UNKNOWN", "", "", USER, record.status, now, now, "", "active",
          artifact_uri, experiment_id, None),
     )  # fmt: skip
-    tag_rows = {"mlflow.runName": run_name, **{k: param_value(v) for k, v in tags.items()}}
+    tag_rows = {"mlflow.runName": record.name, **{k: param_value(v) for k, v in record.tags.items()}}
     conn.executemany(
         "INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?)",
         [(k, v, run_id) for k, v in tag_rows.items()],
     )
     conn.executemany(
         "INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)",
-        [(k, param_value(v), run_id) for k, v in params.items()],
+        [(k, param_value(v), run_id) for k, v in record.params.items()],
     )
     values = [
-        (k, float(v)) for k, v in metrics.items() if v is not None and not math.isnan(float(v))
+        (k, float(v))
+        for k, v in record.metrics.items()
+        if v is not None and not math.isnan(float(v))
     ]
     conn.executemany(
         "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) "

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from .direct import log_run
+from .direct import RunRecord, log_run
 from .records import log_json, log_values
 from .store import client, experiment_id
 from .store import tracking_uri as store_uri
@@ -52,26 +52,28 @@ def log_reduction_run(
         "succeeded": status.get("succeeded", 0),
         "refusals": refusals,
     }
-    name = str(summary.get("reduction") or "reduction")
-    params = {"sequencer": planner, "reduction": summary.get("reduction")}
-    tags = {
-        "radps_seq.kind": "reduction",
-        "radps_seq.status": summary.get("status"),
-        **({"radps_seq.workdir": str(workdir)} if workdir is not None else {}),
-    }
-    artifacts = {"plan.json": dict(plan), "summary.json": dict(summary)}
-    status_name = "FINISHED" if summary.get("status") in ("succeeded", "partial") else "FAILED"
+    record = RunRecord(
+        name=str(summary.get("reduction") or "reduction"),
+        params={"sequencer": planner, "reduction": summary.get("reduction")},
+        metrics=metrics,
+        tags={
+            "radps_seq.kind": "reduction",
+            "radps_seq.status": summary.get("status"),
+            **({"radps_seq.workdir": str(workdir)} if workdir is not None else {}),
+        },
+        artifacts={"plan.json": dict(plan), "summary.json": dict(summary)},
+        status="FINISHED" if summary.get("status") in ("succeeded", "partial") else "FAILED",
+    )
     uri = store_uri(tracking_uri)
-    run_id = log_run(uri, REDUCTIONS_EXPERIMENT, name, params=params, metrics=metrics,
-                     tags=tags, artifacts=artifacts, status=status_name)  # fmt: skip
+    run_id = log_run(uri, REDUCTIONS_EXPERIMENT, record)
     if run_id is not None:
         return run_id
     mlflow_client = client(uri)
     run_id = mlflow_client.create_run(
-        experiment_id(mlflow_client, REDUCTIONS_EXPERIMENT), run_name=name
+        experiment_id(mlflow_client, REDUCTIONS_EXPERIMENT), run_name=record.name
     ).info.run_id
-    log_values(mlflow_client, run_id, params=params, metrics=metrics, tags=tags)
-    for file_name, data in artifacts.items():
+    log_values(mlflow_client, run_id, params=record.params, metrics=metrics, tags=record.tags)
+    for file_name, data in record.artifacts.items():
         log_json(mlflow_client, run_id, data, file_name)
-    mlflow_client.set_terminated(run_id, status=status_name)
+    mlflow_client.set_terminated(run_id, status=record.status)
     return run_id
