@@ -28,6 +28,7 @@ from typing import Any
 import radps_seq
 
 from ..errors import WorkflowError
+from ..source_import import from_source, source_loader
 from .edps_compat import edps_modules
 from .parameters import ParameterSets
 from .where import LocatedError
@@ -142,7 +143,8 @@ def _import_workflow_module(wkf: Path) -> dict[str, Any]:
     digest = hashlib.sha1(str(package_dir).encode(), usedforsecurity=False).hexdigest()[:10]
     prefix = f"{_PRIVATE_ROOT}._{digest}_{next(_LOADS)}"
     package_name = f"{prefix}.{_identifier(package_dir.name)}"
-    with _LOCK, edps_modules():
+    # compiled from source, never a stale .pyc: task functions run as the code hashed
+    with _LOCK, edps_modules(), from_source(package_dir):
         root_created = _PRIVATE_ROOT not in sys.modules
         try:
             for name in (_PRIVATE_ROOT, prefix):
@@ -150,7 +152,10 @@ def _import_workflow_module(wkf: Path) -> dict[str, Any]:
             init = package_dir / "__init__.py"
             if init.is_file():
                 spec = importlib.util.spec_from_file_location(
-                    package_name, init, submodule_search_locations=[str(package_dir)]
+                    package_name,
+                    init,
+                    loader=source_loader(package_name, init),
+                    submodule_search_locations=[str(package_dir)],
                 )
                 sys.modules[package_name] = package = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(package)
