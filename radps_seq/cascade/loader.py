@@ -31,6 +31,7 @@ from ..errors import WorkflowError
 from ..source_import import from_source, source_loader
 from .edps_compat import edps_modules
 from .parameters import ParameterSets
+from .where import LocatedError
 from .workflow import Workflow, collect_workflow
 
 #: Extra folders to look for workflow ids in, separated by ``os.pathsep``.
@@ -163,7 +164,10 @@ def _import_workflow_module(wkf: Path) -> dict[str, Any]:
             module = importlib.import_module(f"{package_name}.{wkf.stem}")
             return dict(vars(module))
         except Exception as exc:
-            raise _import_error(exc, package_dir, wkf) from exc
+            error = _import_error(exc, package_dir, wkf)
+            if error is exc:
+                raise
+            raise error from exc
         finally:
             for name in [n for n in sys.modules if n == prefix or n.startswith(prefix + ".")]:
                 del sys.modules[name]
@@ -185,6 +189,8 @@ def _identifier(folder_name: str) -> str:
 
 def _import_error(exc: Exception, package_dir: Path, wkf: Path) -> WorkflowError:
     """Say where in the package the import failed: file, line, and the original error."""
+    if isinstance(exc, LocatedError):
+        return exc  # its message already names the workflow's line
     file, line = None, None
     if isinstance(exc, SyntaxError) and exc.filename and _inside(exc.filename, package_dir):
         file, line = exc.filename, exc.lineno
@@ -214,3 +220,15 @@ def _display(path: Path) -> str:
         return str(absolute.relative_to(Path.cwd()))
     except ValueError:
         return str(absolute)
+
+
+def list_workflows(search_path: Sequence[str | os.PathLike] | None = None) -> list[dict[str, str]]:
+    """Workflow ids (EDPS style, ``<package>.<module>``) found on the search path."""
+    found: dict[str, str] = {}
+    for root in workflow_search_path(search_path):
+        if not root.is_dir():
+            continue
+        for wkf in sorted(root.glob("*/*_wkf.py")) + sorted(root.glob("*/*/*_wkf.py")):
+            package = ".".join(wkf.parent.relative_to(root).parts)
+            found.setdefault(f"{package}.{wkf.stem}", _display(wkf))
+    return [{"id": name, "file": file} for name, file in found.items()]
