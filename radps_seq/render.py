@@ -15,6 +15,7 @@ def _source_name(source: Any) -> str:
 def tasks_record(workflow: Workflow) -> dict[str, Any]:
     """``{"tasks": [{"name", "recipe", "meta_targets", "main_input", "associated_inputs"}]}``."""
     records = []
+    implementation = _implementations(workflow)
     for task in workflow.tasks.values():
         associated = [_input_record(a, None) for a in task.associated_inputs]
         for n, alternatives in enumerate(task.alternatives):
@@ -28,9 +29,27 @@ def tasks_record(workflow: Workflow) -> dict[str, Any]:
                 "associated_inputs": associated,
                 "skippable": task.skippable is not None,
                 "subworkflow": task.subworkflow,
+                "implementation": implementation[task.name],
             }
         )
     return {"workflow": workflow.name, "tasks": records}
+
+
+def _implementations(workflow: Workflow) -> dict[str, str]:
+    """What runs each task: ``python`` (a registered recipe), ``function``, ``external``
+    (esorex/pyesorex found), or ``none`` -- a stage modelled but not implemented, which
+    only a ``--dummy`` run executes."""
+    from .execute.recipe_call import EXTERNAL, RecipeCallError, recipe_ref
+
+    kinds: dict[str, str] = {}
+    for task in workflow.tasks.values():
+        try:
+            ref = recipe_ref(task.name, task.recipe, workflow, dummy=False)
+        except RecipeCallError:
+            kinds[task.name] = "none"
+            continue
+        kinds[task.name] = "none" if ref.kind == EXTERNAL and ref.tool is None else ref.kind
+    return kinds
 
 
 def _input_record(item: Any, alternatives: int | None) -> dict[str, Any]:
@@ -52,6 +71,8 @@ def tasks_text(record: dict[str, Any]) -> str:
             extra.append("meta-targets: " + ", ".join(t["meta_targets"]))
         if t["skippable"]:
             extra.append("skippable")
+        if t.get("implementation") == "none":
+            extra.append("not implemented: runs with --dummy only")
         lines.append(f"  {t['name']}  (recipe {t['recipe']})" + (f"  [{'; '.join(extra)}]" if extra else ""))
         lines.append(f"      main: {t['main_input']}")
         for a in t["associated_inputs"]:

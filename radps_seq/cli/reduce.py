@@ -44,7 +44,8 @@ from .options import (
 @format_option("text", "json")
 def run(fmt: str, dry_run: bool, **options: Any) -> None:
     """Derive and run a reduction: propose a plan, check it, execute it, log every job."""
-    from ..reduction import dry_run_reduction, run_reduction
+    from ..loops import run_with_loops
+    from ..reduction import dry_run_reduction
     from ..render import decisions_text, reduction_text
 
     request = reduction_request(options)
@@ -53,8 +54,14 @@ def run(fmt: str, dry_run: bool, **options: Any) -> None:
         record = {"planner": plan.planner, "decisions": [d.__dict__ for d in decisions]}
         emit(record, fmt, decisions_text(record))
         return
-    _, _, result = run_reduction(request, progress=sys.stderr.isatty())
+    _, _, result, rounds = run_with_loops(request, progress=sys.stderr.isatty())
     summary = result.to_dict()
+    if rounds:  # a loop unrolled at run time: one reduction per round
+        summary["loop"] = [r.__dict__ for r in rounds]
+        for r in rounds:
+            click.echo(f"loop round {r.round}{' (done)' if r.done else ''}: reduction {r.reduction} "
+                       f"{r.status}, {len(r.new_jobs)} new job(s), guard violations {len(r.violations)}"
+                       + (f", converged {r.decision.get('converged')}" if r.decision else ""), err=True)
     emit(summary, fmt, reduction_text(summary, result, request))
     if result.missing_targets or result.status != "succeeded":
         sys.exit(1)

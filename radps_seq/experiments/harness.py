@@ -101,6 +101,10 @@ def _generated(config: ExperimentConfig, item: dict[str, Any], i: int) -> list[I
         from radps_seq.experiments.imaging import imaging_instances
 
         return imaging_instances(config, item["imaging"], f"data[{i}].imaging")
+    if set(item) == {"radio"}:
+        from radps_seq.experiments.radio import radio_instances
+
+        return radio_instances(config, item["radio"], f"data[{i}].radio")
     raise ConfigError(f"{config.path}: data[{i}]: unknown generated source {sorted(item)}")
 
 
