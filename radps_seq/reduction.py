@@ -83,11 +83,37 @@ def sequencer_for(request: ReductionRequest) -> Any:
         params["model"] = request.model
     if request.skip_threshold is not None:
         params["skip_threshold"] = request.skip_threshold
+    _check_planner_options(request.planner, params)
     try:
         sequencer = get_sequencer(request.planner, **params)
     except TypeError as exc:
         raise RadpsError(f"planner {request.planner!r} does not take {sorted(params)}: {exc}") from None
-    return sequencer.fit(_run_log(request) if _learns(sequencer, request) else None)
+    run_log = _run_log(request) if _learns(sequencer, request) else None
+    if request.planner == "learned" and not request.model and run_log is None:
+        raise RadpsError(
+            "--planner learned needs a model: give --model FOLDER or models:/NAME/VERSION "
+            f"(e.g. models/default), or run reductions in {request.workdir} first so it can "
+            "learn from their run log"
+        )
+    return sequencer.fit(run_log)
+
+
+_OPTION_OF = {"model": "--model", "skip_threshold": "--skip-threshold"}
+
+
+def _check_planner_options(planner: str, params: Mapping[str, Any]) -> None:
+    """An option the chosen planner does not take is a mistake, not something to drop."""
+    import inspect
+
+    from .plan.sequencers import sequencer_class
+
+    accepted = inspect.signature(sequencer_class(planner).__init__).parameters
+    for name in params:
+        if name not in accepted:
+            raise RadpsError(
+                f"{_OPTION_OF.get(name, name)} is for the learned planner; planner {planner!r} "
+                f"takes none (drop {_OPTION_OF.get(name, name)} or use --planner learned)"
+            )
 
 
 def _learns(sequencer: Any, request: ReductionRequest) -> bool:

@@ -133,9 +133,12 @@ def test_broken_workflow_is_named(tmp_path: Path):
     assert "Traceback" not in result.stderr
 
 
-def test_missing_inputs_are_reported_and_the_rest_derived(night: Path):
+def test_a_missing_input_path_is_refused_unreadable_files_are_reported(night: Path):
     result = run("derive", "-w", DEMO0, "-i", "raw", "missing-dir", "--format", "json", cwd=night)
+    assert result.returncode == 2 and "input not found: missing-dir" in result.stderr
+    (night / "raw" / "broken.fits").write_bytes(b"not a fits file")
+    result = run("derive", "-w", DEMO0, "-i", "raw", "--format", "json", cwd=night)
     assert result.returncode == 0
     record = json.loads(result.stdout)
-    assert any(e["file"] == "missing-dir" for e in record["errors"])
+    assert any(e["file"].endswith("broken.fits") for e in record["errors"])
     assert len([j for j in record["jobs"] if j["task"] == "object"]) == 2

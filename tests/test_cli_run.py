@@ -105,6 +105,7 @@ def test_imaging_night_reduces_end_to_end_and_logs_every_job(tmp_path: Path):
 
 
 def test_run_with_nothing_to_reduce_is_an_error(tmp_path: Path):
-    result = run("run", "-w", DEMO0, "-i", "missing-folder", "--workdir", "w", "--dummy", "--no-track", cwd=tmp_path)
+    (tmp_path / "empty-folder").mkdir()
+    result = run("run", "-w", DEMO0, "-i", "empty-folder", "--workdir", "w", "--dummy", "--no-track", cwd=tmp_path)
     assert result.returncode == 2
-    assert "nothing to reduce" in result.stderr and "missing-folder" in result.stderr
+    assert "nothing to reduce" in result.stderr and "empty-folder" in result.stderr

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .options import (
+    check_inputs,
     derivation_options,
     derive_from_options,
     emit,
@@ -44,7 +45,7 @@ def classify(workflow: str, inputs: tuple[str, ...], workdir: str | None, fmt: s
     from ..render import classify_text
 
     loaded = load(workflow)
-    scanned = scan(list(inputs), workdir, progress=sys.stderr.isatty())
+    scanned = scan(check_inputs(inputs), workdir, progress=sys.stderr.isatty())
     result = classify_headers(scanned.headers, loaded)
     errors = [{"file": e.file, "error": e.error} for e in scanned.errors]
     errors += [
