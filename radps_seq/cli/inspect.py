@@ -48,10 +48,7 @@ def classify(workflow: str, inputs: tuple[str, ...], workdir: str | None, fmt: s
     scanned = scan(check_inputs(inputs), workdir, progress=sys.stderr.isatty())
     result = classify_headers(scanned.headers, loaded)
     errors = [{"file": e.file, "error": e.error} for e in scanned.errors]
-    errors += [
-        {"file": dup, "error": f"duplicate of {first} (identical header); ignored"}
-        for dup, first in result.duplicates
-    ]
+    errors += result.duplicate_errors()
     record = {
         "files": result.files(),
         "unclassified": sorted(result.unclassified),

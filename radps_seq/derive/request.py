@@ -159,10 +159,7 @@ def _derive(
     drafts, target_ids = select_drafts(deriver, targets)
     graph = build_job_graph(workflow, drafts, target_ids)
     errors = [{"file": e.file, "error": e.error} for e in scan_errors]
-    errors += [
-        {"file": dup, "error": f"duplicate of {first} (identical header); ignored"}
-        for dup, first in classification.duplicates
-    ]
+    errors += classification.duplicate_errors()
     needed = _needed_tasks(workflow, [t.name for t in targets])
     incomplete = [
         {"task": s.task, "job": None, "file": s.file, "missing": s.missing}
