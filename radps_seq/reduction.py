@@ -205,7 +205,7 @@ def keep_reused(plan: Any, request: ReductionRequest, workflow: Any, derivation:
 def _track(request: ReductionRequest, result: Any, plan: Any) -> None:
     """Log the reduction to MLflow next to the offline experiments; never fail the run."""
     try:
-        from .experiments import log_reduction_run
+        from .tracking import log_reduction_run
 
         log_reduction_run(
             result.to_dict() | {"refused": list(result.refused)},
