@@ -63,6 +63,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # the last line of defence: never a bare traceback
+        from ..sqlite_wal import storage_problem
+
+        where = getattr(exc, "filename", None) or _workdir_of(args)
+        problem = storage_problem(exc, str(where))
+        if problem is not None:
+            click.echo(f"error: {problem}", err=True)
+            sys.exit(2)
         click.echo(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in radps-seq; please report it with the command you ran.",
@@ -70,3 +77,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         sys.exit(3)
     sys.exit(0)
+
+
+def _workdir_of(args: Sequence[str]) -> str:
+    """The ``--workdir`` of the command line, to name it in a storage failure."""
+    for flag, value in zip(args, args[1:], strict=False):
+        if flag == "--workdir":
+            return f"work directory {value}"
+    return "the work directory"

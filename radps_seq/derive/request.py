@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -207,7 +208,8 @@ def derive_request(
             return cached
     derivation = derive(loaded, scanned.headers, scan_errors=scanned.errors, **options)
     if key is not None:
-        cache.store(workdir, key, derivation)
+        with contextlib.suppress(OSError):  # a cache: a read-only or full disk stores nothing
+            cache.store(workdir, key, derivation)
     return derivation
 
 

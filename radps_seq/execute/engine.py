@@ -21,6 +21,7 @@ import networkx as nx
 
 from radps_seq.errors import InputError, RadpsError
 from radps_seq.runlog import RunLog
+from radps_seq.sqlite_wal import writable
 
 from .prepare import prepare, raw_inputs
 from .record import Recorder
@@ -67,6 +68,11 @@ def execute(
         workdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create work directory {workdir}: {exc.strerror}") from exc
+    if not writable(workdir):
+        raise InputError(
+            f"work directory {workdir} is read-only: a reduction writes its products and run "
+            "log there; give a writable --workdir (runs, show and run -n read it as it is)"
+        )
     out = _output_dir(output_dir)
     if not dummy and executor == "local":
         from .forkserver import fork_server

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from radps_seq.runlog.store import RUNLOG_FILE
-from radps_seq.sqlite_wal import enable_wal
+from radps_seq.sqlite_wal import enable_wal, readonly_uri, writable
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS file_hashes (
@@ -50,6 +50,8 @@ class WorkDB:
             self.exists = True
 
     def _connect(self) -> sqlite3.Connection:
+        if self.exists and not writable(self.path.parent):  # read-only store: reads only
+            return sqlite3.connect(readonly_uri(self.path), uri=True)
         conn = sqlite3.connect(self.path, timeout=60)
         enable_wal(conn, 60)
         return conn

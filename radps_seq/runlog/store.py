@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from radps_seq.errors import RadpsError
-from radps_seq.sqlite_wal import enable_wal
+from radps_seq.sqlite_wal import enable_wal, readonly_uri, writable
 
 from .schema import job_runs, job_states, metadata, reductions
 
@@ -55,6 +55,8 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
             raise RunLogError(
                 f"no run log at {path} (run a reduction in that work directory first)"
             )
+        if not create and not writable(path.parent):  # a read-only store is read as it is
+            return create_engine(f"sqlite:///{readonly_uri(path)}&uri=true")
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
