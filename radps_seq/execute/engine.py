@@ -25,8 +25,10 @@ from radps_seq.sqlite_wal import writable
 
 from .prepare import prepare, raw_inputs
 from .record import Recorder
+from .recovery import recover_killed
 from .result import FAILED, PRODUCED, JobOutcome, ReductionResult
 from .runner import RunContext
+from .store import ProductStore
 from .workdb import WorkDB
 
 EXECUTORS = ("local", "dask")
@@ -95,6 +97,7 @@ def execute(
     reduction_id = reduction_id or uuid.uuid4().hex[:16]
     runlog = RunLog(runlog_url or workdir)
     try:
+        recover_killed(runlog, graph, ProductStore(workdir))
         runlog.start_reduction(
             reduction_id,
             workflow=workflow_name,

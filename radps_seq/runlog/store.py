@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -22,7 +23,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from radps_seq.errors import RadpsError
 from radps_seq.sqlite_wal import enable_wal, readonly_uri, writable
 
-from .schema import job_runs, job_states, metadata, reductions
+from .schema import job_runs, job_states, metadata, reduction_owners, reductions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,6 +87,19 @@ def dumps(value: Any) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True, default=str)
 
 
+def _alive(pid: int | None) -> bool:
+    """Whether process ``pid`` of this host still exists."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 class RunLog:
     """One run-log database: reductions, job execution attempts and job states."""
 
@@ -136,6 +150,12 @@ class RunLog:
                 )
             else:
                 conn.execute(insert(reductions).values(id=reduction_id, created_ts=now, **record))
+            conn.execute(delete(reduction_owners).where(reduction_owners.c.reduction_id == reduction_id))
+            conn.execute(
+                insert(reduction_owners).values(
+                    reduction_id=reduction_id, host=socket.gethostname(), pid=os.getpid()
+                )
+            )
 
     def finish_reduction(self, reduction_id: str, status: str, summary: Mapping[str, Any]) -> None:
         with self.engine.begin() as conn:
@@ -144,6 +164,46 @@ class RunLog:
                 .where(reductions.c.id == reduction_id)
                 .values(status=status, finished_ts=time.time(), summary=dumps(dict(summary)))
             )
+
+    def mark_dead(self) -> list[dict[str, Any]]:
+        """Mark ``killed`` the running reductions of this host whose process is gone, and
+        their unfinished job states; returns them (id, started_ts, unfinished jobs)."""
+        host = socket.gethostname()
+        query = (
+            select(reductions.c.id, reductions.c.started_ts, reductions.c.workflow,
+                   reductions.c.planner, reduction_owners.c.pid)
+            .join(reduction_owners, reduction_owners.c.reduction_id == reductions.c.id)
+            .where(reductions.c.status == "running", reduction_owners.c.host == host)
+        )
+        dead = []
+        with self.engine.begin() as conn:
+            for reduction_id, started, workflow, planner, pid in conn.execute(query).fetchall():
+                if _alive(pid):
+                    continue
+                unfinished = conn.execute(
+                    select(job_states.c.job_id).where(
+                        job_states.c.reduction_id == reduction_id,
+                        job_states.c.state.in_(("running", "pending")),
+                    )
+                ).scalars().all()
+                conn.execute(
+                    update(job_states)
+                    .where(job_states.c.reduction_id == reduction_id,
+                           job_states.c.state.in_(("running", "pending")))
+                    .values(state="killed", updated_ts=time.time())
+                )  # fmt: skip
+                summary = {"error": f"its process {pid} on {host} ended without finishing it"}
+                conn.execute(
+                    update(reductions)
+                    .where(reductions.c.id == reduction_id)
+                    .values(status="killed", finished_ts=time.time(), summary=dumps(summary))
+                )
+                logged = conn.execute(
+                    select(job_runs.c.job_id).where(job_runs.c.reduction_id == reduction_id)
+                ).scalars().all()
+                dead.append({"id": reduction_id, "started_ts": started, "workflow": workflow,
+                             "planner": planner, "unfinished": sorted(set(unfinished) - set(logged))})
+        return dead
 
     def reduction(self, reduction_id: str) -> dict[str, Any] | None:
         """The reduction record with its JSON fields decoded, or None."""
