@@ -12,6 +12,7 @@ from ..gcpause import gc_paused
 from .classify import Classification, classify
 from .graph import Derivation, build_job_graph, select_drafts
 from .jobs import RAW_PER_QUALITY_LEVEL, Deriver
+from .overrides import check_overrides
 
 
 def load(workflow: Workflow | str | os.PathLike) -> Workflow:
@@ -23,98 +24,32 @@ def load(workflow: Workflow | str | os.PathLike) -> Workflow:
 
 
 def parameter_set(
-    workflow: Workflow, name: str | None, overrides: Mapping[str, Any] | None
+    workflow: Workflow,
+    name: str | None,
+    overrides: Mapping[str, Any] | None,
+    recipe_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    recipe_set_name: str | None = None,
 ) -> Any:
+    """The parameters of a request, EDPS precedence: command line (``-wp``, ``-rp``) over
+    the chosen sets (``-wps`` for workflow parameters, ``-rps`` for recipe parameters,
+    else the default set)."""
+    from dataclasses import replace
+
     from ..cascade.parameters import ParameterSets
 
     sets = workflow.parameters if workflow.parameters is not None else ParameterSets.empty()
     chosen = sets.select(name)
-    if not overrides:
-        return chosen
-    updated = chosen.with_overrides(overrides)
-    check_overrides(workflow, sets, {k: updated.workflow_parameters[k] for k in overrides})
-    return updated
-
-
-def known_workflow_parameters(workflow: Workflow, sets: Any) -> dict[str, Any]:
-    """Every workflow parameter the cascade knows, with an example value (None when only
-    a ``$name`` keyword refers to it): the names of its parameter sets and its keywords."""
-    known: dict[str, Any] = {}
-    for parameter_set in sets.sets.values():
-        for key, value in parameter_set.workflow_parameters.items():
-            known.setdefault(key, value)
-    keywords: list[str] = []
-    for source in workflow.data_sources.values():
-        keywords += [*source.grouping_keywords, *source.setup_keywords]
-        keywords += [k for rule in source.match_rules.rules for k in rule.keywords]
-    for task in workflow.tasks.values():
-        keywords += list(task.grouping_keywords)
-    for keyword in keywords:
-        if keyword.startswith("$"):
-            known.setdefault(keyword[1:], None)
-    for name in _read_by_functions(workflow):
-        known.setdefault(name, None)
-    return known
-
-
-def _read_by_functions(workflow: Workflow) -> set[str]:
-    """Names that the cascade's condition and parameter functions pass to
-    ``params.get_workflow_param`` (string constants of the functions that call it)."""
-    functions: list[Any] = []
-    for task in workflow.tasks.values():
-        functions += [task.condition, task.function, *task.dynamic_parameters.values()]
-        functions += [*task.job_processing]
-        functions += [getattr(i, "condition", None) for i in task.associated_inputs]
-        functions += [getattr(a, "condition", None) for g in task.alternatives for a in g.inputs]
-    names: set[str] = set()
-    codes = [getattr(f, "__code__", None) for f in functions]
-    while codes:
-        code = codes.pop()
-        if code is None:
-            continue
-        codes += [c for c in code.co_consts if hasattr(c, "co_consts")]
-        if "get_workflow_param" in code.co_names:
-            names.update(c for c in code.co_consts if isinstance(c, str))
-    return names
-
-
-def check_overrides(workflow: Workflow, sets: Any, overrides: Mapping[str, Any]) -> None:
-    """``-wp NAME VALUE`` must name a parameter of the cascade and have its type: a typo
-    would otherwise be ignored and the reduction run with the default."""
-    from ..errors import ParameterError
-
-    known = known_workflow_parameters(workflow, sets)
-    for name, value in overrides.items():
-        if name not in known:
-            raise ParameterError(
-                f"-wp {name}: unknown workflow parameter of {workflow.name}; known: "
-                f"{', '.join(sorted(known)) or 'none (this cascade has no workflow parameters)'}"
-            )
-        expected = known[name]
-        if expected is None or _same_kind(expected, value):
-            continue
-        raise ParameterError(
-            f"-wp {name} {value!r}: expected {_kind_name(expected)} like {expected!r} "
-            f"(the value in {sets.origin or 'the parameters file'})"
-        )
-
-
-def _same_kind(expected: Any, value: Any) -> bool:
-    if isinstance(expected, bool) or isinstance(value, bool):
-        return isinstance(expected, bool) and isinstance(value, bool)
-    if isinstance(expected, int | float):
-        return isinstance(value, int | float)
-    if isinstance(expected, str):
-        return isinstance(value, str | int | float)
-    return isinstance(value, type(expected))
-
-
-def _kind_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int | float):
-        return "a number"
-    return {str: "text", list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+    if recipe_set_name is not None:
+        recipes = sets.select(recipe_set_name).recipe_parameters
+        chosen = replace(chosen, recipe_parameters={t: dict(p) for t, p in recipes.items()})
+    if overrides:
+        chosen = chosen.with_overrides(overrides)
+        check_overrides(workflow, sets, {k: chosen.workflow_parameters[k] for k in overrides})
+    if recipe_overrides:
+        for task_name in recipe_overrides:
+            workflow.task(task_name)  # an unknown task is an error, not a silent no-op
+        chosen = chosen.with_recipe_overrides(recipe_overrides)
+    return chosen
 
 
 def derive(
@@ -128,12 +63,17 @@ def derive(
     association_preference: str = RAW_PER_QUALITY_LEVEL,
     scan_errors: Sequence[Any] = (),
     classification: Classification | None = None,
+    recipe_parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    recipe_parameter_set_name: str | None = None,
 ) -> Derivation:
     """Derive the job graph for targets; without targets, ``science`` as in EDPS."""
+    params = parameter_set(
+        workflow, parameter_set_name, workflow_parameters, recipe_parameters,
+        recipe_parameter_set_name,
+    )
     with gc_paused():
         return _derive(
-            workflow, headers, tasks=tasks, meta_targets=meta_targets,
-            workflow_parameters=workflow_parameters, parameter_set_name=parameter_set_name,
+            workflow, headers, tasks=tasks, meta_targets=meta_targets, params=params,
             association_preference=association_preference, scan_errors=scan_errors,
             classification=classification,
         )
@@ -145,8 +85,7 @@ def _derive(
     *,
     tasks: Sequence[str],
     meta_targets: Sequence[str],
-    workflow_parameters: Mapping[str, Any] | None,
-    parameter_set_name: str | None,
+    params: Any,
     association_preference: str,
     scan_errors: Sequence[Any],
     classification: Classification | None,
@@ -154,7 +93,6 @@ def _derive(
     if not tasks and not meta_targets:
         meta_targets = ("science",)
     targets = workflow.resolve_targets(tasks, meta_targets)
-    params = parameter_set(workflow, parameter_set_name, workflow_parameters)
     classification = classification or classify(headers, workflow)
     deriver = Deriver(workflow, classification, params, association_preference)
     drafts, target_ids = select_drafts(deriver, targets)

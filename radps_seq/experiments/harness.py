@@ -197,8 +197,8 @@ def _track(
 
     from radps_seq import tracking
     from radps_seq.experiments import plots
-    from radps_seq.experiments.model_store import log_model
     from radps_seq.experiments.summary import to_markdown
+    from radps_seq.plan.sequencers.learned.model_store import log_model
 
     client = tracking.client(tracking_uri)
     experiment = tracking.experiment_id(client, config.name)

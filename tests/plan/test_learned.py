@@ -141,7 +141,7 @@ def test_target_chains_claim_shared_ancestors_for_the_first_target():
 
 
 def test_loads_a_saved_model_by_reference(tmp_path, fitted):
-    from radps_seq.experiments.model_store import save_model
+    from radps_seq.plan.sequencers.learned.model_store import save_model
 
     save_model(fitted.model_, tmp_path / "model")
     loaded = get_sequencer("learned", model=str(tmp_path / "model"))
