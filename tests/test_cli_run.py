@@ -40,7 +40,7 @@ def test_dummy_run_then_everything_is_reused(night: Path):
     assert summary["status"] == "succeeded" and summary["planner"] == "dfs"
     assert {j["status"] for j in summary["jobs"]} == {"succeeded"}
     for job in summary["jobs"]:
-        assert set(job) == {"id", "task", "status", "wall_s", "products"}
+        assert set(job) == {"id", "label", "task", "status", "wall_s", "products", "error", "blocked_by", "log"}
         assert all(Path(p).exists() for p in job["products"])
     again = json.loads(run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--dummy", "--no-track",
                            "--format", "json", cwd=night).stdout)

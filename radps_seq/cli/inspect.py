@@ -15,6 +15,7 @@ from .options import (
     format_option,
     inputs_option,
     recipe_parameter_cli_options,
+    verbose_option,
     with_options,
     workdir_option,
     workflow_option,
@@ -62,18 +63,27 @@ def classify(workflow: str, inputs: tuple[str, ...], workdir: str | None, fmt: s
 @click.command()
 @derivation_options
 @with_options(recipe_parameter_cli_options)
+@verbose_option
 @format_option("text", "json", "dot", "mermaid")
-def derive(fmt: str, **options: Any) -> None:
-    """Derive the job graph for the targets (no recipe runs). Default target: -m science."""
+def derive(fmt: str, verbose: bool, **options: Any) -> None:
+    """Derive the job graph for the targets (no recipe runs). Default target: -m science.
+
+    Text shows a summary per task; --verbose the job tree down to the raw files."""
+    from ..labels import graph_labels
     from ..render import derivation_dot, derivation_mermaid, derivation_text
+    from ..summaries import derivation_summary
 
     derivation = derive_from_options(options)
     if fmt == "json":
-        emit(derivation.to_dict(), "json")
+        record = derivation.to_dict()
+        labels = graph_labels(derivation.graph)
+        for job in record.get("jobs", []):
+            job["label"] = labels.get(job["id"], job["task"])
+        emit(record, "json")
     elif fmt == "dot":
         click.echo(derivation_dot(derivation))
     elif fmt == "mermaid":
         click.echo(derivation_mermaid(derivation))
     else:
-        click.echo(derivation_text(derivation))
+        click.echo(derivation_text(derivation) if verbose else derivation_summary(derivation))
 

@@ -61,6 +61,9 @@ def format_option(*choices: str) -> Any:
     )
 
 
+verbose_option = click.option(
+    "-v", "--verbose", is_flag=True, help="Every job, not just the summary."
+)
 workflow_option = click.option(
     "-w", "--workflow", required=True, help="Workflow file, package folder or dotted id."
 )

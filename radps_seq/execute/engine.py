@@ -20,12 +20,14 @@ from typing import Any
 import networkx as nx
 
 from radps_seq.errors import InputError, RadpsError
+from radps_seq.labels import graph_labels
 from radps_seq.plan.plan import CheckedPlan
 from radps_seq.runlog import RunLog
 from radps_seq.sqlite_wal import writable
 
 from .executors import Replan, get_executor
 from .prepare import Prepared, prepare, raw_inputs
+from .progress import Progress
 from .record import Recorder
 from .recovery import recover_killed
 from .result import FAILED, PRODUCED, JobOutcome, ReductionResult
@@ -114,11 +116,13 @@ def execute(
             workflow=workflow_name,
             planner=plan.planner,
             total=len(specs),
-            progress=progress,
+            progress=_progress(runlog, workflow_name, specs, workers) if progress else None,
         )
         ctx = RunContext(str(workdir), dummy=dummy, executor=executor)
         start = time.time()
         outcomes = _run(runner, specs, prepared.incomplete, ctx, recorder, replan)
+        if recorder.progress is not None:
+            recorder.progress.close()
         result = _result(graph, plan, reduction_id, outcomes, time.time() - start, out)
         runlog.finish_reduction(reduction_id, result.status, result.to_dict())
         return result
@@ -130,6 +134,14 @@ def execute(
         raise
     finally:
         runlog.close()
+
+
+def _progress(
+    runlog: RunLog, workflow: str | None, specs: Mapping[str, JobSpec], workers: int
+) -> Progress:
+    """Progress on stderr, its ETA from the run log's past runtimes of each task."""
+    history = runlog.mean_runtimes(workflow)
+    return Progress({job: spec.task for job, spec in specs.items()}, workers, history)
 
 
 def _will_run(spec: JobSpec) -> bool:
@@ -178,6 +190,7 @@ def _result(
         jobs=jobs,
         refused=list(plan.refused),
         missing_targets=missing,
+        labels=graph_labels(graph),
     )
 
 

@@ -205,6 +205,20 @@ class RunLog:
                              "planner": planner, "unfinished": sorted(set(unfinished) - set(logged))})
         return dead
 
+    def mean_runtimes(self, workflow: str | None = None) -> dict[str, float]:
+        """``{task: mean wall_s}`` of the jobs that ran (not reused) in past reductions."""
+        from sqlalchemy import func
+
+        query = (
+            select(job_runs.c.task, func.avg(job_runs.c.wall_s))
+            .where(job_runs.c.status == "succeeded", job_runs.c.wall_s.is_not(None))
+            .group_by(job_runs.c.task)
+        )
+        if workflow is not None:
+            query = query.where(job_runs.c.workflow == workflow)
+        with self.engine.connect() as conn:
+            return {task: float(mean) for task, mean in conn.execute(query)}
+
     def reduction(self, reduction_id: str) -> dict[str, Any] | None:
         """The reduction record with its JSON fields decoded, or None."""
         with self.engine.connect() as conn:
