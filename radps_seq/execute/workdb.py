@@ -93,3 +93,7 @@ class WorkDB:
         if rows:
             with self._connect() as conn:
                 conn.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)", rows)
+
+    def last_results(self) -> list[tuple[str, str]]:
+        """``(job id, task)`` of the last result of every logical job."""
+        return [(job, task) for job, task in self._read("SELECT job_id, task FROM results")]

@@ -219,6 +219,21 @@ class RunLog:
         with self.engine.connect() as conn:
             return {task: float(mean) for task, mean in conn.execute(query)}
 
+    def reductions(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The reductions, newest first: id, workflow, planner, status, times, workers."""
+        columns = [reductions.c[name] for name in (
+            "id", "workflow", "planner", "executor", "workers", "status", "started_ts",
+            "finished_ts", "targets", "summary")]  # fmt: skip
+        query = select(*columns).order_by(reductions.c.started_ts.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+        for row in rows:
+            for name in ("targets", "summary"):
+                row[name] = json.loads(row[name]) if row[name] else None
+        return rows
+
     def reduction(self, reduction_id: str) -> dict[str, Any] | None:
         """The reduction record with its JSON fields decoded, or None."""
         with self.engine.connect() as conn:
