@@ -270,7 +270,7 @@ def run_reduction(
         replan=replan,
     )
     if request.track:
-        track(request, result, checked.plan)
+        track(request, result, checked.plan, checked.derivation)
     return checked.derivation, checked.plan, result
 
 
@@ -319,9 +319,11 @@ def guarded_replan(
     return replan
 
 
-def track(request: ReductionRequest, result: ReductionResult, plan: CheckedPlan) -> None:
+def track(request: ReductionRequest, result: ReductionResult, plan: CheckedPlan,
+          derivation: Derivation | None = None) -> None:  # fmt: skip
     """Log the reduction to MLflow next to the offline experiments; never fail the run."""
     try:
+        from .render import derivation_dot
         from .tracking import log_reduction_run
 
         log_reduction_run(
@@ -329,6 +331,9 @@ def track(request: ReductionRequest, result: ReductionResult, plan: CheckedPlan)
             plan.to_dict(),
             tracking_uri=request.tracking_uri,
             workdir=os.fspath(request.workdir),
+            request=request,
+            graph=derivation.graph if derivation is not None else None,
+            job_graph=derivation_dot(derivation) if derivation is not None else None,
         )
     except Exception as exc:  # tracking is a convenience; the products are what matter
         log.warning("could not log the reduction to MLflow: %s: %s", type(exc).__name__, exc)
