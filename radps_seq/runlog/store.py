@@ -1,6 +1,8 @@
 """The run-log store: the schema behind a SQLAlchemy URL, SQLite in the work directory
 by default (``W/runlog.sqlite``), any other database (PostgreSQL, ...) by URL.
 
+SQLAlchemy is imported only when it is needed: the writes of a reduction into an
+existing SQLite run log go through :mod:`.sqlite_writes` (the standard library).
 Writes come in batches (``add_runs``, ``set_states`` take many rows at once) because the
 executor's overhead target is below a millisecond per job; one transaction per batch
 keeps a 1,000-job dummy run from turning into 1,000 commits.
@@ -16,17 +18,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, delete, event, insert, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
-
 from radps_seq.errors import RadpsError
 from radps_seq.sqlite_wal import enable_wal, readonly_uri, writable
 
-from .schema import job_runs, job_states, metadata, reduction_owners, reductions
+from .sqlite_writes import SqliteWrites
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy.engine import Engine
 
 #: File name of the run log inside a work directory.
 RUNLOG_FILE = "runlog.sqlite"
@@ -50,6 +49,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def open_engine(url: str, *, create: bool = True) -> Engine:
     """An engine for ``url``; SQLite files get WAL mode and a generous lock timeout."""
+    from sqlalchemy import create_engine, event
+
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if not create and not path.is_file():
@@ -72,6 +73,10 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
 def _create_tables(engine: Engine, attempts: int = 5) -> None:
     """Create the missing tables. Two runs starting on a new database may both find a
     table missing and both create it; the loser sees "already exists" and looks again."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from .schema import metadata
+
     for attempt in range(attempts):
         try:
             metadata.create_all(engine)
@@ -105,9 +110,19 @@ class RunLog:
 
     def __init__(self, url_or_workdir: str | os.PathLike, *, create: bool = True) -> None:
         self.url = runlog_url(url_or_workdir)
-        self.engine = open_engine(self.url, create=create)
-        if create:
-            _create_tables(self.engine)
+        self._engine: Engine | None = None
+        self.writes = SqliteWrites.open(self.url) if create else None
+        if self.writes is None:
+            self._engine = open_engine(self.url, create=create)
+            if create:
+                _create_tables(self._engine)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (opened on first use when writes go through sqlite3)."""
+        if self._engine is None:
+            self._engine = open_engine(self.url, create=False)
+        return self._engine
 
     # -- reductions -----------------------------------------------------------------
     def start_reduction(
@@ -140,6 +155,15 @@ class RunLog:
             "plan": dumps(dict(plan)),
             "refused": dumps(list(refused)),
         }
+        owner = {"reduction_id": reduction_id, "host": socket.gethostname(), "pid": os.getpid()}
+        if self.writes is not None:
+            self.writes.upsert_reduction(reduction_id, record, now)
+            self.writes.set_owner(owner)
+            return
+        from sqlalchemy import delete, insert, select, update
+
+        from .schema import reduction_owners, reductions
+
         with self.engine.begin() as conn:
             found = conn.execute(
                 select(reductions.c.id).where(reductions.c.id == reduction_id)
@@ -151,76 +175,78 @@ class RunLog:
             else:
                 conn.execute(insert(reductions).values(id=reduction_id, created_ts=now, **record))
             conn.execute(delete(reduction_owners).where(reduction_owners.c.reduction_id == reduction_id))
-            conn.execute(
-                insert(reduction_owners).values(
-                    reduction_id=reduction_id, host=socket.gethostname(), pid=os.getpid()
-                )
-            )
+            conn.execute(insert(reduction_owners).values(**owner))
 
     def finish_reduction(self, reduction_id: str, status: str, summary: Mapping[str, Any]) -> None:
+        values = {"status": status, "finished_ts": time.time(), "summary": dumps(dict(summary))}
+        if self.writes is not None:
+            self.writes.update_reduction(reduction_id, values)
+            return
+        from sqlalchemy import update
+
+        from .schema import reductions
+
         with self.engine.begin() as conn:
-            conn.execute(
-                update(reductions)
-                .where(reductions.c.id == reduction_id)
-                .values(status=status, finished_ts=time.time(), summary=dumps(dict(summary)))
-            )
+            conn.execute(update(reductions).where(reductions.c.id == reduction_id).values(**values))
+
+    def _sql(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> list[list[tuple]]:
+        """Run plain SQL statements in one transaction; the rows of each. Through sqlite3
+        when the run log is a SQLite file (no SQLAlchemy import on a no-op re-run)."""
+        if self.writes is not None:
+            with self.writes._connect() as conn:
+                return [conn.execute(sql, dict(params)).fetchall() for sql, params in statements]
+        from sqlalchemy import text
+
+        with self.engine.begin() as conn:
+            results = []
+            for sql, params in statements:
+                result = conn.execute(text(sql), dict(params))
+                results.append([tuple(r) for r in result] if result.returns_rows else [])
+            return results
 
     def mark_dead(self) -> list[dict[str, Any]]:
         """Mark ``killed`` the running reductions of this host whose process is gone, and
         their unfinished job states; returns them (id, started_ts, unfinished jobs)."""
         host = socket.gethostname()
-        query = (
-            select(reductions.c.id, reductions.c.started_ts, reductions.c.workflow,
-                   reductions.c.planner, reduction_owners.c.pid)
-            .join(reduction_owners, reduction_owners.c.reduction_id == reductions.c.id)
-            .where(reductions.c.status == "running", reduction_owners.c.host == host)
-        )
+        [running] = self._sql([(
+            "SELECT r.id, r.started_ts, r.workflow, r.planner, o.pid FROM reductions r"
+            " JOIN reduction_owners o ON o.reduction_id = r.id"
+            " WHERE r.status = 'running' AND o.host = :host", {"host": host})])  # fmt: skip
         dead = []
-        with self.engine.begin() as conn:
-            for reduction_id, started, workflow, planner, pid in conn.execute(query).fetchall():
-                if _alive(pid):
-                    continue
-                unfinished = conn.execute(
-                    select(job_states.c.job_id).where(
-                        job_states.c.reduction_id == reduction_id,
-                        job_states.c.state.in_(("running", "pending")),
-                    )
-                ).scalars().all()
-                conn.execute(
-                    update(job_states)
-                    .where(job_states.c.reduction_id == reduction_id,
-                           job_states.c.state.in_(("running", "pending")))
-                    .values(state="killed", updated_ts=time.time())
-                )  # fmt: skip
-                summary = {"error": f"its process {pid} on {host} ended without finishing it"}
-                conn.execute(
-                    update(reductions)
-                    .where(reductions.c.id == reduction_id)
-                    .values(status="killed", finished_ts=time.time(), summary=dumps(summary))
-                )
-                logged = conn.execute(
-                    select(job_runs.c.job_id).where(job_runs.c.reduction_id == reduction_id)
-                ).scalars().all()
-                dead.append({"id": reduction_id, "started_ts": started, "workflow": workflow,
-                             "planner": planner, "unfinished": sorted(set(unfinished) - set(logged))})
+        for reduction_id, started, workflow, planner, pid in running:
+            if _alive(pid):
+                continue
+            where = {"id": reduction_id, "now": time.time()}
+            summary = dumps({"error": f"its process {pid} on {host} ended without finishing it"})
+            unfinished, logged, _, _ = self._sql([
+                ("SELECT job_id FROM job_states WHERE reduction_id = :id"
+                 " AND state IN ('running', 'pending')", where),
+                ("SELECT DISTINCT job_id FROM job_runs WHERE reduction_id = :id", where),
+                ("UPDATE job_states SET state = 'killed', updated_ts = :now WHERE reduction_id = :id"
+                 " AND state IN ('running', 'pending')", where),
+                ("UPDATE reductions SET status = 'killed', finished_ts = :now, summary = :summary"
+                 " WHERE id = :id", {**where, "summary": summary}),
+            ])  # fmt: skip
+            dead.append({"id": reduction_id, "started_ts": started, "workflow": workflow,
+                         "planner": planner,
+                         "unfinished": sorted({r[0] for r in unfinished} - {r[0] for r in logged})})  # fmt: skip
         return dead
 
     def mean_runtimes(self, workflow: str | None = None) -> dict[str, float]:
         """``{task: mean wall_s}`` of the jobs that ran (not reused) in past reductions."""
-        from sqlalchemy import func
-
-        query = (
-            select(job_runs.c.task, func.avg(job_runs.c.wall_s))
-            .where(job_runs.c.status == "succeeded", job_runs.c.wall_s.is_not(None))
-            .group_by(job_runs.c.task)
-        )
+        sql = ("SELECT task, AVG(wall_s) FROM job_runs WHERE status = 'succeeded'"
+               " AND wall_s IS NOT NULL")  # fmt: skip
         if workflow is not None:
-            query = query.where(job_runs.c.workflow == workflow)
-        with self.engine.connect() as conn:
-            return {task: float(mean) for task, mean in conn.execute(query)}
+            sql += " AND workflow = :workflow"
+        [rows] = self._sql([(sql + " GROUP BY task", {"workflow": workflow})])
+        return {task: float(mean) for task, mean in rows}
 
     def reductions(self, limit: int | None = None) -> list[dict[str, Any]]:
         """The reductions, newest first: id, workflow, planner, status, times, workers."""
+        from sqlalchemy import select
+
+        from .schema import reductions
+
         columns = [reductions.c[name] for name in (
             "id", "workflow", "planner", "executor", "workers", "status", "started_ts",
             "finished_ts", "targets", "summary")]  # fmt: skip
@@ -236,6 +262,10 @@ class RunLog:
 
     def reduction(self, reduction_id: str) -> dict[str, Any] | None:
         """The reduction record with its JSON fields decoded, or None."""
+        from sqlalchemy import select
+
+        from .schema import reductions
+
         with self.engine.connect() as conn:
             row = conn.execute(select(reductions).where(reductions.c.id == reduction_id)).first()
         if row is None:
@@ -250,7 +280,13 @@ class RunLog:
     def add_runs(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Insert job-run rows (see :func:`radps_seq.runlog.rows.job_run_row`) in one batch."""
         rows = list(rows)
-        if rows:
+        if rows and self.writes is not None:
+            self.writes.insert_runs(rows)
+        elif rows:
+            from sqlalchemy import insert
+
+            from .schema import job_runs
+
             with self.engine.begin() as conn:
                 conn.execute(insert(job_runs), rows)
 
@@ -259,6 +295,18 @@ class RunLog:
         if not states:
             return
         now = time.time()
+        rows = [
+            {"reduction_id": reduction_id, "job_id": job, "task": task, "state": state,
+             "updated_ts": now}
+            for job, (task, state) in states.items()
+        ]  # fmt: skip
+        if self.writes is not None:
+            self.writes.replace_states(rows)
+            return
+        from sqlalchemy import delete, insert
+
+        from .schema import job_states
+
         ids = list(states)
         with self.engine.begin() as conn:
             for start in range(0, len(ids), 500):  # stay below bound-parameter limits
@@ -268,21 +316,13 @@ class RunLog:
                         job_states.c.reduction_id == reduction_id, job_states.c.job_id.in_(chunk)
                     )
                 )
-            conn.execute(
-                insert(job_states),
-                [
-                    {
-                        "reduction_id": reduction_id,
-                        "job_id": job,
-                        "task": task,
-                        "state": state,
-                        "updated_ts": now,
-                    }
-                    for job, (task, state) in states.items()
-                ],
-            )
+            conn.execute(insert(job_states), rows)
 
     def job_states(self, reduction_id: str) -> dict[str, str]:
+        from sqlalchemy import select
+
+        from .schema import job_states
+
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(job_states.c.job_id, job_states.c.state).where(
@@ -294,8 +334,10 @@ class RunLog:
     def runs(self, reduction_id: str | None = None) -> pd.DataFrame:
         """Job-run rows (JSON fields as text) as a DataFrame, in insertion order."""
         import pandas as pd
+        from sqlalchemy import select
+        from sqlalchemy.exc import SQLAlchemyError
 
-        from .schema import RUN_COLUMNS
+        from .schema import RUN_COLUMNS, job_runs
 
         query = select(*(job_runs.c[name] for name in RUN_COLUMNS)).order_by(job_runs.c.id)
         if reduction_id is not None:
@@ -308,7 +350,8 @@ class RunLog:
         return pd.DataFrame(rows, columns=list(RUN_COLUMNS))
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
 
     def __enter__(self) -> RunLog:
         return self

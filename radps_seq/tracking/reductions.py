@@ -16,13 +16,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .direct import RunRecord, log_run
 from .records import log_files, log_json, log_values
-from .store import client, experiment_id
+from .store import DESCRIPTION, EXPERIMENT_KIND, client, experiment_id
+from .store import tracking_uri as store_uri
 
 #: Experiment that real reductions (``radps-seq run``) are logged to.
 REDUCTIONS_EXPERIMENT = "radps-seq-reductions"
 #: What a reduction's outcome is in MLflow's terms.
 RUN_STATUS = {"succeeded": "FINISHED", "partial": "FAILED", "failed": "FAILED", "killed": "KILLED"}
+#: What the reductions experiment says about itself in the UI.
+ABOUT = "Real reductions run with radps-seq run: one run per reduction."
 
 
 def run_name(workflow: str | None, graph: Any, planner: str, reduction: Any = None) -> str:
@@ -68,16 +72,59 @@ def log_reduction_run(
 
     ``summary`` is the ``radps-seq run --format json`` summary, ``plan`` the plan that
     ran; ``request`` and the job ``graph`` (when given) name the run and fill its
-    parameters, ``job_graph`` is the graph as DOT text for the artifact; the run log in ``workdir`` gives the reduction's start,
-    end and per-job rows for the timeline. The metric names are those of the offline
-    experiments (``makespan_s``, ``skipped``, ``refusals``) so both compare side by side.
+    parameters, ``job_graph`` is the graph as DOT text; the run log in ``workdir``
+    gives the reduction's start, end and job rows for the timeline. Metric names are
+    those of the offline experiments (``makespan_s``, ``skipped``, ``refusals``). An
+    embedded store that already holds the experiment is written without importing
+    MLflow (:mod:`radps_seq.tracking.direct`); anything else goes through its client.
     """
+    reduction, rows = _from_run_log(workdir, summary.get("reduction"))
+    workflow = (graph.graph.get("workflow") if graph is not None else None) or (reduction or {}).get("workflow")
+    planner = str(summary.get("planner") or plan.get("planner"))
+    with tempfile.TemporaryDirectory() as tmp:
+        record = RunRecord(
+            name=run_name(workflow, graph, planner, summary.get("reduction")),
+            params=reduction_params(request, summary, workflow),
+            metrics=_metrics(summary, plan),
+            tags={"radps_seq.kind": "reduction", "radps_seq.status": summary.get("status"),
+                  "radps_seq.reduction": summary.get("reduction"),
+                  **({"radps_seq.workdir": str(workdir)} if workdir is not None else {})},
+            artifacts={"plan.json": dict(plan), "summary.json": dict(summary)},
+            status=RUN_STATUS.get(str(summary.get("status")), "FAILED"),
+            start_ms=_ms((reduction or {}).get("started_ts")),
+            end_ms=_ms((reduction or {}).get("finished_ts")),
+            files=tuple(_figures(Path(tmp), rows, job_graph, summary)),
+            experiment_tags={EXPERIMENT_KIND[0]: EXPERIMENT_KIND[1], DESCRIPTION: ABOUT},
+        )  # fmt: skip
+        uri = store_uri(tracking_uri)
+        run_id = log_run(uri, REDUCTIONS_EXPERIMENT, record)
+        return run_id if run_id is not None else _with_client(uri, record)
+
+
+def _with_client(uri: str, record: RunRecord) -> str:
+    """The same run through the MLflow client (new stores and experiments, servers)."""
+    mlflow_client = client(uri)
+    run_id = mlflow_client.create_run(
+        experiment_id(mlflow_client, REDUCTIONS_EXPERIMENT, ABOUT), run_name=record.name,
+        start_time=record.start_ms,
+    ).info.run_id  # fmt: skip
+    log_values(mlflow_client, run_id, params=record.params, metrics=record.metrics, tags=record.tags)
+    for file_name, data in record.artifacts.items():
+        log_json(mlflow_client, run_id, data, file_name)
+    log_files(mlflow_client, run_id, record.files)
+    mlflow_client.set_terminated(run_id, status=record.status, end_time=record.end_ms)
+    return run_id
+
+
+def _ms(ts: float | None) -> int | None:
+    return int(ts * 1000) if ts else None
+
+
+def _metrics(summary: Mapping[str, Any], plan: Mapping[str, Any]) -> dict[str, float | None]:
     jobs = list(summary.get("jobs") or [])
     status = Counter(str(j.get("status")) for j in jobs)
     refused = summary.get("refused") or []
-    refusals = len(refused) if isinstance(refused, list | tuple) else int(bool(refused))
-    planner = summary.get("planner") or plan.get("planner")
-    metrics = {
+    return {
         "makespan_s": summary.get("makespan_s"),
         "jobs": len(jobs),
         "compute_s": sum(float(j.get("wall_s") or 0.0) for j in jobs if j.get("status") == "succeeded"),
@@ -88,36 +135,8 @@ def log_reduction_run(
         "blocked": sum(1 for j in jobs if j.get("blocked_by")),
         "incomplete": status.get("incomplete", 0),
         "succeeded": status.get("succeeded", 0),
-        "refusals": refusals,
+        "refusals": len(refused) if isinstance(refused, list | tuple) else int(bool(refused)),
     }
-    record, rows = _from_run_log(workdir, summary.get("reduction"))
-    workflow = (graph.graph.get("workflow") if graph is not None else None) or (record or {}).get("workflow")
-    mlflow_client = client(tracking_uri)
-    started = (record or {}).get("started_ts")
-    run = mlflow_client.create_run(
-        experiment_id(mlflow_client, REDUCTIONS_EXPERIMENT,
-                      "Real reductions run with radps-seq run: one run per reduction."),
-        run_name=run_name(workflow, graph, str(planner), summary.get("reduction")),
-        start_time=int(started * 1000) if started else None,
-    )  # fmt: skip
-    run_id = run.info.run_id
-    log_values(
-        mlflow_client, run_id,
-        params=reduction_params(request, summary, workflow),
-        metrics=metrics,
-        tags={"radps_seq.kind": "reduction", "radps_seq.status": summary.get("status"),
-              "radps_seq.reduction": summary.get("reduction"),
-              **({"radps_seq.workdir": str(workdir)} if workdir is not None else {})},
-    )  # fmt: skip
-    log_json(mlflow_client, run_id, dict(plan), "plan.json")
-    log_json(mlflow_client, run_id, dict(summary), "summary.json")
-    _log_figures(mlflow_client, run_id, rows, job_graph, summary)
-    finished = (record or {}).get("finished_ts")
-    mlflow_client.set_terminated(
-        run_id, status=RUN_STATUS.get(str(summary.get("status")), "FAILED"),
-        end_time=int(finished * 1000) if finished else None,
-    )  # fmt: skip
-    return run_id
 
 
 def _from_run_log(workdir: str | os.PathLike | None, reduction: Any) -> tuple[dict | None, Any]:
@@ -132,22 +151,17 @@ def _from_run_log(workdir: str | os.PathLike | None, reduction: Any) -> tuple[di
         return log.reduction(str(reduction)), log.runs(str(reduction))
 
 
-def _log_figures(mlflow_client: Any, run_id: str, rows: Any, job_graph: str | None,
-                 summary: Mapping[str, Any]) -> None:  # fmt: skip
-    """Timeline image, per-task runtime table (CSV and an MLflow table) and job graph."""
+def _figures(out: Path, rows: Any, job_graph: str | None, summary: Mapping[str, Any]) -> list[Path]:
+    """Timeline image, per-task runtime table and the job graph (DOT), written to ``out``."""
     files = []
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        if rows is not None and len(rows):
-            from radps_seq.runlog.timeline import task_runtimes, timeline_png
+    if rows is not None and len(rows):
+        from radps_seq.runlog.timeline import task_runtimes, timeline_png
 
-            title = f"reduction {summary.get('reduction')} ({summary.get('status')})"
-            files.append(Path(timeline_png(rows, out / "timeline.png", title)))
-            table = task_runtimes(rows)
-            table.to_csv(out / "task_runtimes.csv", index=False)
-            files.append(out / "task_runtimes.csv")
-            mlflow_client.log_table(run_id, table, "task_runtimes.json")
-        if job_graph:
-            (out / "job_graph.dot").write_text(job_graph + "\n")
-            files.append(out / "job_graph.dot")
-        log_files(mlflow_client, run_id, files)
+        title = f"reduction {summary.get('reduction')} ({summary.get('status')})"
+        files.append(Path(timeline_png(rows, out / "timeline.png", title)))
+        task_runtimes(rows).to_csv(out / "task_runtimes.csv", index=False)
+        files.append(out / "task_runtimes.csv")
+    if job_graph:
+        (out / "job_graph.dot").write_text(job_graph + "\n")
+        files.append(out / "job_graph.dot")
+    return files
