@@ -1,5 +1,5 @@
-"""Commands of daily use on a work directory: verify, show, reductions, clean,
-rulegraph, timeline."""
+"""Commands of daily use on a work directory: verify, show, reductions, clean, timeline
+(the task-level graph, Snakemake's --rulegraph, is ``radps-seq graph -w WF``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from ..errors import RadpsError
-from .options import emit, format_option, workflow_option
+from .options import emit, format_option
 
 
 def _existing_workdir(workdir: str) -> Path:
@@ -120,25 +120,6 @@ def clean(workdir: str, yes: bool, fmt: str) -> None:
 
 
 @click.command()
-@workflow_option
-@format_option("dot", "mermaid", "text", "json")
-def rulegraph(workflow: str, fmt: str) -> None:
-    """The task-level graph of a cascade (Snakemake's --rulegraph): one node per task."""
-    from ..derive.request import load
-
-    graph = load(workflow).task_graph()
-    edges = sorted(graph.edges())
-    if fmt == "dot":
-        body = [f'  "{t}";' for t in graph] + [f'  "{u}" -> "{v}";' for u, v in edges]
-        text = "\n".join([f'digraph "{workflow}" {{', "  rankdir=LR;", "  node [shape=box];", *body, "}"])
-    elif fmt == "mermaid":
-        text = "\n".join(["flowchart LR", *[f"  {u} --> {v}" for u, v in edges]])
-    else:
-        text = "\n".join(f"{t} <- {', '.join(sorted(graph.predecessors(t))) or '(raw data)'}" for t in graph)
-    emit({"tasks": list(graph), "edges": [list(e) for e in edges]}, fmt, text)
-
-
-@click.command()
 @click.option("--workdir", required=True, type=click.Path(file_okay=False), help="Work directory.")
 @click.option("--reduction", default=None, help="Reduction id (default: the newest).")
 @click.option("-o", "--output", default="timeline.png", show_default=True, type=click.Path(dir_okay=False),
@@ -169,4 +150,4 @@ def timeline(workdir: str, reduction: str | None, output: str, fmt: str) -> None
 
 
 #: The commands of this module, registered by the ``radps-seq`` group.
-COMMANDS = [verify, show, reductions, clean, rulegraph, timeline]
+COMMANDS = [verify, show, reductions, clean, timeline]
