@@ -200,10 +200,10 @@ def _track(
     from radps_seq import tracking
 
     client = tracking.client(tracking_uri)
-    experiment = tracking.experiment_id(client, config.name)
-    parent = client.create_run(
-        experiment, run_name=config.name, tags={"radps_seq.kind": "comparison"}
-    ).info.run_id
+    description = config.raw.get("description") or None
+    experiment = tracking.experiment_id(client, config.name, description)
+    tags = {"radps_seq.kind": "comparison", **({tracking.DESCRIPTION: description} if description else {})}
+    parent = client.create_run(experiment, run_name=config.name, tags=tags).info.run_id
     tracking.log_values(
         client, parent,
         params={
