@@ -17,6 +17,9 @@ Usage (mutmut is not in the project's extras: ``pip install 'mutmut>=3.8,<4'``):
 from __future__ import annotations
 
 import argparse
+import ast
+import difflib
+import functools
 import json
 import os
 import platform
@@ -95,17 +98,41 @@ def configure(scratch: Path, modules: list[str], tests: list[str]) -> None:
     (scratch / "setup.cfg").write_text("\n".join(lines) + "\n")
 
 
-def results(scratch: Path, env: dict[str, str]) -> dict[str, str]:
-    done = subprocess.run(
-        [MUTMUT, "results", "--all", "true"],
-        cwd=scratch, env=env, capture_output=True, text=True, check=True,
-    )
+#: mutmut's exit codes (``mutmut.stats.status_by_exit_code``), the ones that occur here.
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",
+          36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout",
+          -11: "segfault", -9: "segfault", 37: "caught by type check", None: "not checked"}
+
+
+def results(scratch: Path) -> dict[str, str]:
+    """Every mutant's status, read from the ``.meta`` files mutmut keeps per module."""
     found = {}
-    for line in done.stdout.splitlines():
-        match = re.match(r"\s*(\S+): (.+)$", line)
-        if match:
-            found[match.group(1)] = match.group(2).strip()
+    for meta in (scratch / "mutants").rglob("*.py.meta"):
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        found.update({name: STATUS.get(code, "suspicious") for name, code in codes.items()})
     return found
+
+
+@functools.cache
+def _functions(path: Path) -> dict[str, str]:
+    source = path.read_text()
+    return {
+        node.name: ast.get_source_segment(source, node) or ""
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def mutant_change(scratch: Path, mutant: str) -> str:
+    """The changed lines of ``mutant``: its function against the original in mutants/."""
+    module, _, function = mutant.rpartition(".")
+    bodies = _functions(scratch / "mutants" / (module.replace(".", "/") + ".py"))
+    original = bodies.get(re.sub(r"__mutmut_\d+$", "__mutmut_orig", function), "")
+    changed = bodies.get(function, "")
+    lines = difflib.unified_diff(original.splitlines()[1:], changed.splitlines()[1:], lineterm="", n=0)
+    return " | ".join(
+        line[0] + " " + line[1:].strip() for line in lines if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    )
 
 
 def module_of(mutant: str) -> str:
@@ -123,46 +150,46 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=2, help="mutants run in parallel")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
     parser.add_argument("--reuse", action="store_true", help="keep the scratch copy and its state")
+    parser.add_argument("--report-only", action="store_true",
+                        help="only write the results of the scratch copy's last run")
     args = parser.parse_args()
     scratch = args.scratch.resolve()
     if scratch == ROOT or ROOT in scratch.parents:
         parser.error("--scratch must lie outside the repository")
-    if not args.reuse:
-        copy_repository(scratch)
-    configure(scratch, list(MODULES), list(TESTS))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    started = time.time()
-    run = subprocess.run(
-        [MUTMUT, "run", "--max-children", str(args.children)],
-        cwd=scratch, env=env,
-    )
+    started, returncode = time.time(), None
+    if not args.report_only:
+        if not args.reuse:
+            copy_repository(scratch)
+        configure(scratch, list(MODULES), list(TESTS))
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        run = [MUTMUT, "run", "--max-children", str(args.children)]
+        returncode = subprocess.run(run, cwd=scratch, env=env).returncode
     elapsed = time.time() - started
-    statuses = results(scratch, env)
+    statuses = results(scratch)
     per_module: dict[str, dict[str, int]] = {}
     for mutant, status in statuses.items():
         counts = per_module.setdefault(module_of(mutant), {})
         counts[status] = counts.get(status, 0) + 1
-    survivors = {}
-    for mutant, status in statuses.items():
-        if status in ("survived", "no tests"):
-            shown = subprocess.run(
-                [MUTMUT, "show", mutant],
-                cwd=scratch, env=env, capture_output=True, text=True,
-            )
-            survivors[mutant] = {"status": status, "diff": shown.stdout}
+    survivors = {
+        mutant: {"status": status, "change": mutant_change(scratch, mutant)}
+        for mutant, status in sorted(statuses.items())
+        if status in ("survived", "no tests")
+    }
     killed = sum(1 for s in statuses.values() if s in ("killed", "timeout", "segfault"))
     scored = sum(1 for s in statuses.values() if s not in ("skipped", "not checked"))
+    unchecked = sum(1 for s in statuses.values() if s == "not checked")
     record = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.platform()}",
         "python": platform.python_version(),
         "command": " ".join(["benchmarks/mutation/run_mutation.py", *sys.argv[1:]]),
-        "mutmut_exit": run.returncode,
+        "mutmut_exit": returncode,
         "elapsed_s": round(elapsed),
         "modules": list(MODULES),
         "tests": list(TESTS),
         "killed": killed,
         "scored": scored,
+        "not_checked": unchecked,
         "score": round(killed / scored, 4) if scored else None,
         "per_module": per_module,
         "survivors": survivors,

@@ -149,3 +149,51 @@ def test_the_key_is_a_full_sha256_of_canonical_json():
     assert cache_key({k: v for k, v in parts().items() if k != "inputs"}) == cache_key(
         {**parts(), "inputs": []}
     )
+
+
+def test_the_key_formula_is_stable():
+    """Changing how the key is computed silently invalidates every existing work
+    directory: the key of fixed components is pinned here."""
+    fixed = {"recipe": "python:r", "version": "1+a", "parameters": {"k": 1},
+             "inputs": [["/d/x.fits", "RAW", "s1"]]}
+    reordered = {"inputs": [["/else/x.fits", "RAW", "s1"]], "parameters": {"k": 1},
+                 "version": "1+a", "recipe": "python:r"}
+    assert cache_key(fixed) == cache_key(reordered) == PINNED_KEY
+
+
+PINNED_KEY = "a3bf45f6144981327bee5f75a37aca25d3f12372fd18f6d70f7a7c15b712e5f4"
+
+
+def test_four_changed_inputs_are_listed_as_three_and_one_more():
+    old = parts(inputs=[(f"/d/{n}", "RAW", "s") for n in "abcd"])
+    new = parts(inputs=[(f"/d/{n}", "RAW", "t") for n in "abcd"])
+    assert change_reason(old, new) == "input changed: /d/a, /d/b, /d/c and 1 more"
+
+
+def test_every_product_is_checked_not_only_the_first(tmp_path):
+    folder, manifest = _folder(tmp_path)
+    (folder / "Q.dat").write_bytes(b"more")
+    stat = os.stat(folder / "Q.dat")
+    manifest["products"].append({"path": "Q.dat", "sha256": sha256_file(folder / "Q.dat"),
+                                 "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
+    (folder / "P.dat").write_bytes(b"data")  # touched, intact: checked by content
+    assert product_problem(folder, manifest) is None
+    (folder / "Q.dat").write_bytes(b"MORE")
+    assert product_problem(folder, manifest) == "product corrupted: Q.dat"
+    (folder / "Q.dat").unlink()
+    assert product_problem(folder, manifest) == "product missing: Q.dat"
+
+
+def test_a_manifest_without_products_has_nothing_to_check(tmp_path):
+    assert product_problem(tmp_path, {"cache_key": "k"}) is None
+
+
+def test_parameters_that_json_cannot_hold_are_kept_as_text():
+    made = components("python:r", "1", {"path": tmp_path_type(), "n": 1}, [])
+    assert made["parameters"] == {"n": 1, "path": "/x/y"}
+
+
+def tmp_path_type():
+    from pathlib import PurePosixPath
+
+    return PurePosixPath("/x/y")

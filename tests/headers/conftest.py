@@ -41,3 +41,14 @@ def raw(tmp_path):
     write_fits(folder / "b2.fits.gz", {**ESO_BIAS, "MJD-OBS": 60310.2})
     write_fits(folder / "night2" / "f1.fits", {**ESO_BIAS, "HIERARCH ESO DPR TYPE": "FLAT"})
     return folder
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_cards():
+    """Every test parses its cards: the memo of card images would otherwise answer with
+    what an earlier test parsed, and a parsing bug would go unseen."""
+    from radps_seq.headers import cards
+
+    cards._MEMO.clear()
+    yield
+    cards._MEMO.clear()
