@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..cascade import MatchRule
+from ..cascade.edps_types import FitsFile
+from ..cascade.where import traceback_location
+from ..errors import WorkflowError
 from .group import MJD, hashable, resolve_keywords
 
 JOB, MASTER, FILE = "job", "master", "file"
@@ -47,6 +50,7 @@ class RuleIndex:
         self.rule = rule
         self.keywords = keywords
         self.candidates = candidates
+        self._views: list[FitsFile] | None = None
         self.buckets: dict[tuple, tuple[list[float], list[Candidate], list[Candidate]]] = {}
         if rule.function is None:
             grouped: dict[tuple, list[Candidate]] = {}
@@ -61,18 +65,37 @@ class RuleIndex:
         get = header.keywords.get
         return tuple(hashable(get(k)) for k in self.keywords)
 
+    def _function_matches(self, trigger: Any, t_mjd: float | None) -> list[tuple[float, Candidate]]:
+        """Candidates in range for which the workflow's ``fn(ref, f)`` is true; ``ref`` and
+        ``f`` are EDPS file views (``f[kw]`` is None when the keyword is absent)."""
+        time_range, function = self.rule.time_range, self.rule.function
+        if self._views is None:
+            self._views = [FitsFile(c.header) for c in self.candidates]
+        ref = FitsFile(trigger)
+        found = []
+        for candidate, view in zip(self.candidates, self._views, strict=True):
+            if not (time_range.contains(t_mjd, candidate.mjd) or _unlimited(time_range)):
+                continue
+            try:
+                ok = function(ref, view)
+            except Exception as exc:  # the workflow's own code failed: say where
+                where = traceback_location(exc.__traceback__, function)
+                raise WorkflowError(
+                    f"{where}: match function {getattr(function, '__name__', function)}() failed "
+                    f"on {getattr(trigger, 'path', '?')} against {getattr(candidate.header, 'path', '?')}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+            if ok:
+                found.append((_distance(t_mjd, candidate.mjd), candidate))
+        return found
+
     def matches(self, trigger: Any, limit: int) -> list[tuple[float, Candidate]]:
         """Up to ``limit`` matching candidates, closest in time first."""
         t_mjd = trigger.get(MJD)
         t_mjd = float(t_mjd) if isinstance(t_mjd, int | float) else None
         time_range = self.rule.time_range
         if self.rule.function is not None:
-            found = [
-                (_distance(t_mjd, c.mjd), c)
-                for c in self.candidates
-                if time_range.contains(t_mjd, c.mjd) or _unlimited(time_range)
-                if self.rule.function(trigger, c.header)
-            ]
+            found = self._function_matches(trigger, t_mjd)
             found.sort(key=lambda dc: (dc[0], dc[1].identity))
             return found[:limit]
         bucket = self.buckets.get(self._key(trigger))

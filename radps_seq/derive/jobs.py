@@ -22,10 +22,11 @@ from ..cascade.time_range import night_of
 from ..errors import RadpsError, WorkflowError
 from .associate import FILE, JOB, MASTER, Associator, Candidate
 from .classify import Classification
-from .group import MJD, frame_order, group_frames, hashable, resolve_keywords
+from .group import MJD, Grouping, frame_order, group_frames, hashable, resolve_keywords
+from .hooks import call_workflow_function, classified, process_job
 from .job import Job, JobInput
 from .job_parameters import JobParameters
-from .products import product_categories
+from .products import handed_on, product_categories
 
 RAW_PER_QUALITY_LEVEL = "raw_per_quality_level"
 ASSOCIATION_PREFERENCES = ("raw", "master", RAW_PER_QUALITY_LEVEL, "master_per_quality_level")
@@ -42,6 +43,11 @@ class Draft:
     main_parents: tuple[Draft, ...] = ()
     inputs: list[JobInput] = field(default_factory=list)
     parents: dict[str, Draft] = field(default_factory=dict)
+    #: Upstream job id -> the input slot it fills (edges keep it even when an input
+    #: filter leaves the job out of the SOF).
+    parent_slots: dict[str, str] = field(default_factory=dict)
+    #: Path -> header of every on-disk file in the job (for job-processing hooks).
+    headers: dict[str, Any] = field(default_factory=dict)
     slots: dict[str, dict[str, int]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     level: float = 0
@@ -87,6 +93,7 @@ class Deriver:
         self.preference = association_preference
         self.workflow_parameters = dict(parameters.workflow_parameters)
         self.associator = Associator(self.workflow_parameters)
+        self.quality_threshold = _threshold(self.workflow_parameters.get("quality_threshold"))
         self.small_groups: list[SmallGroup] = []
         self._drafts: dict[str, list[Draft]] = {}
         self._job_candidates: dict[str, list[Candidate]] = {}
@@ -110,14 +117,22 @@ class Deriver:
         drafts: list[Draft] = []
         if isinstance(task.main_input, DataSource):
             source = task.main_input
-            groups, small = group_frames(self.frames_of(source), source, self.workflow_parameters)
+            tag_of = None
+            if len(source.classification_rules) > 1:
+                tags = source.tags
+                tag_of = lambda frame: self._category(frame, tags)  # noqa: E731
+            groups, small = group_frames(
+                self.frames_of(source), source, self.workflow_parameters,
+                Grouping.of(source, task), tag_of,
+            )
             for group in small:
                 self.small_groups.append(
                     SmallGroup(
                         task.name,
                         group.trigger.path,
                         [
-                            f"{source.name}: at least {source.min_group_size} files per group, "
+                            f"{source.name}: at least {Grouping.of(source, task).min_group_size} "
+                            "files per group, "
                             f"found {len(group.frames)}"
                         ],
                     )
@@ -167,15 +182,17 @@ class Deriver:
         workflow_parameters, recipe_parameters = self._task_parameters(task)
         files = list(main_frames) or [p.trigger for p in main_parents]
         params = JobParameters(workflow_parameters, recipe_parameters, trigger, files)
-        if task.condition is not None and not self._call(task.condition, params, task, "condition"):
+        if task.condition is not None and not self._call(task.condition, params, task, "condition", trigger):
             return None
-        dynamic = {
-            name: self._call(fn, params, task, f"dynamic parameter {name!r}")
-            for name, fn in task.dynamic_parameters.items()
-        }
-        if dynamic:
-            workflow_parameters = {**workflow_parameters, **dynamic}
-            params = JobParameters(workflow_parameters, recipe_parameters, trigger, files)
+        dynamic: dict[str, Any] = {}
+        if task.dynamic_parameters:
+            tags = _main_tags(task)
+            views = classified(files, {f.path: self._category(f, tags) for f in files})
+            dynamic = {
+                name: self._call(fn, views, task, f"dynamic parameter {name!r}", trigger)
+                for name, fn in task.dynamic_parameters.items()
+            }
+            params = JobParameters(workflow_parameters, recipe_parameters, trigger, files, dynamic)
         draft = Draft(task=task, trigger=trigger, main_frames=tuple(main_frames), main_parents=main_parents)
         self._main_inputs(draft)
         for item in task.associated_inputs:
@@ -224,15 +241,20 @@ class Deriver:
             tags = task.main_input.tags
             for frame in draft.main_frames:
                 draft.inputs.append(JobInput(self._category(frame, tags), "main", file=frame.path))
+                draft.headers[frame.path] = frame
             draft.slots["main"] = {"min_ret": 1, "files": len(draft.main_frames)}
             return
-        categories = product_categories(self.workflow, task.main_input)
+        upstream = task.main_input
+        categories = handed_on(
+            upstream, task.main_categories or product_categories(self.workflow, upstream)
+        )
         for parent in draft.main_parents:
             if not parent.complete:
                 draft.missing.append(
                     f"{parent.task.name}: upstream job {parent.job.id} is incomplete"
                 )
             draft.parents.setdefault(parent.job.id, parent)
+            draft.parent_slots.setdefault(parent.job.id, "main")
             for category in categories:
                 draft.inputs.append(JobInput(category, "main", job=parent.job.id))
         draft.slots["main"] = {"min_ret": 1, "files": 0}
@@ -242,7 +264,7 @@ class Deriver:
         for tag in tags:
             if tag in own:
                 return tag
-        return frame.get("pro.catg") or tags[0]
+        return frame.get("pro.catg") or (tags[0] if tags else "UNKNOWN")
 
     def _associate(self, draft: Draft, item: AssociatedInput, params: JobParameters) -> None:
         if not self._wanted(item, params, draft.task):
@@ -280,11 +302,14 @@ class Deriver:
         self._record(draft, label, item, resolution)
 
     def _wanted(self, item: AssociatedInput, params: JobParameters, task: Task) -> bool:
-        if item.condition is not None and not self._call(item.condition, params, task, "input condition"):
+        trigger = params.trigger
+        if item.condition is not None and not self._call(
+            item.condition, params, task, f"condition of input {item.label!r}", trigger
+        ):
             return False
         upstream = item.source
         if isinstance(upstream, Task) and upstream.condition is not None:
-            return bool(self._call(upstream.condition, params, upstream, "condition"))
+            return bool(self._call(upstream.condition, params, upstream, "condition", trigger))
         return True
 
     def _record(self, draft: Draft, slot: str, item: AssociatedInput, resolution: Resolution) -> None:
@@ -293,7 +318,10 @@ class Deriver:
             if candidate.kind == JOB:
                 parent: Draft = candidate.payload
                 draft.parents.setdefault(parent.job.id, parent)
-                categories = item.categories or product_categories(self.workflow, parent.task)
+                draft.parent_slots.setdefault(parent.job.id, slot)
+                categories = handed_on(
+                    parent.task, item.categories or product_categories(self.workflow, parent.task)
+                )
                 for category in categories:
                     draft.inputs.append(JobInput(category, slot, job=parent.job.id))
             else:
@@ -304,6 +332,7 @@ class Deriver:
                     header.get("pro.catg") if candidate.kind == MASTER else self._category(header, tags)
                 )
                 draft.inputs.append(JobInput(category, slot, file=header.path))
+                draft.headers[header.path] = header
         draft.slots[slot] = {"min_ret": item.min_ret, "files": files}
         if resolution.chosen:
             draft.level = max(draft.level, resolution.level)
@@ -320,7 +349,9 @@ class Deriver:
             levels = sorted({rule.level for rule in rules})
             by_level = {level: [r for r in rules if r.level == level] for level in levels}
             steps = [
-                (level, kind, by_level[level]) for level, kind in self._search_order(item, levels)
+                (level, kind, by_level[level])
+                for level, kind in self._search_order(item, levels)
+                if self.quality_threshold is None or level <= self.quality_threshold
             ]
             cached = self._steps[id(item)] = (steps, f"task {consumer.name!r}, input {item.label!r}")
         steps, where = cached
@@ -397,8 +428,6 @@ class Deriver:
             inputs = [
                 JobInput(task.input_map.get(i.category, i.category), i.slot, i.file, i.job) for i in inputs
             ]
-        kept_jobs = {i.job for i in inputs if i.job}
-        draft.parents = {pid: p for pid, p in draft.parents.items() if pid in kept_jobs}
         setup_keywords = self._setup_keywords(task, workflow_parameters, bool(dynamic))
         job = Job(
             id="",
@@ -419,21 +448,13 @@ class Deriver:
             products=self._products(task),
             night=_night(draft.trigger),
         )
-        for hook in task.job_processing:
-            self._call(hook, job, task, "job processing")
+        if task.job_processing:
+            process_job(job, task.job_processing, draft.headers, draft.trigger.path)
         job.id = job_id(job, self.identities)
         return job
 
-    def _call(self, fn: Any, argument: Any, task: Task, what: str) -> Any:
-        try:
-            return fn(argument)
-        except RadpsError:
-            raise
-        except Exception as exc:  # a cascade's own function failed: name it
-            name = getattr(fn, "__name__", repr(fn))
-            raise WorkflowError(
-                f"task {task.name!r}: {what} {name}() failed: {type(exc).__name__}: {exc}"
-            ) from exc
+    def _call(self, fn: Any, argument: Any, task: Task, what: str, trigger: Any) -> Any:
+        return call_workflow_function(fn, argument, what, getattr(trigger, "path", None), task.name)
 
 
 def job_id(job: Job, identities: dict[str, str]) -> str:
@@ -451,6 +472,22 @@ def job_id(job: Job, identities: dict[str, str]) -> str:
     }
     blob = json.dumps(record, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _threshold(value: Any) -> float | None:
+    """The ``quality_threshold`` workflow parameter: the worst level searched."""
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise WorkflowError(
+            f"workflow parameter quality_threshold must be a number (a quality level), got {value!r}"
+        ) from None
+
+
+def _main_tags(task: Task) -> Sequence[str]:
+    return task.main_input.tags if isinstance(task.main_input, DataSource) else ()
 
 
 def _closeness(trigger: Any, candidate: Any, keys: Sequence[str]) -> float:
