@@ -70,27 +70,13 @@ def resolved(
     references: References,
 ) -> tuple[SequencerSpec, list[dict[str, Any]]]:
     """``spec`` with every ``validation`` parameter chosen from ``train`` alone, and the
-    validation records the choice was made on (the threshold sweep)."""
-    if not needs_selection(spec):
-        return spec, []
-    threshold, sweep = choose_threshold(
-        spec, train, selection, seed, objective=objective, references=references
-    )
-    return replace(spec, params={**spec.params, "skip_threshold": threshold}), sweep
-
-
-def choose_threshold(
-    spec: SequencerSpec,
-    train: list[Instance],
-    selection: Selection,
-    seed: int,
-    *,
-    objective: str,
-    references: References,
-) -> tuple[float, list[dict[str, Any]]]:
-    """The skip threshold chosen on validation folds cut from ``train``, and the sweep."""
+    validation records the choice was made on (the threshold sweep): each validation
+    fold cut from ``train`` fits the sequencer on its own training part and sweeps the
+    thresholds on its held-out part."""
     from radps_seq.experiments.evaluate import fit, threshold_sweep
 
+    if not needs_selection(spec):
+        return spec, []
     base = replace(spec, params={**spec.params, "skip_threshold": None})
     sweep: list[dict[str, Any]] = []
     for inner in validation_folds(selection.split, train):
@@ -101,7 +87,8 @@ def choose_threshold(
         ):  # fmt: skip
             record["validation_fold"] = inner.name
             sweep.append(record)
-    return best_threshold(sweep, selection.max_changed), sweep
+    threshold = best_threshold(sweep, selection.max_changed)
+    return replace(spec, params={**spec.params, "skip_threshold": threshold}), sweep
 
 
 def best_threshold(sweep: list[dict[str, Any]], max_changed: float) -> float:
