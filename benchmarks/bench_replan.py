@@ -1,7 +1,7 @@
 """How long replaying a 10,000-job graph takes when the learned planner re-plans as jobs
 finish (goal: <= 30 s on this machine).
 
-A random layered DAG (radps_seq.plan.testing.layered_graph, 100 levels of 100 jobs) with
+A random layered DAG (radps_seq.testing.graphs.layered_graph, 100 levels of 100 jobs) with
 synthetic runtimes stands in for a large trace; the planner is trained on another such
 graph (a different seed) seen as a run log. Timed (wall and CPU seconds: the
 machine is shared, CPU time is what the replay itself costs): the static learned plan,
@@ -21,7 +21,7 @@ import time
 from radps_seq.experiments.replay import auto_workers, replay_with_guard
 from radps_seq.experiments.traces import trace_as_run_log
 from radps_seq.plan import PlanContext, get_sequencer
-from radps_seq.plan.testing import layered_graph, synthetic_truth
+from radps_seq.testing.graphs import layered_graph, synthetic_truth
 
 
 def main() -> None:

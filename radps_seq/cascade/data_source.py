@@ -8,7 +8,7 @@ from typing import Any
 
 from .rules import ClassificationRule, FileLike, MatchRules, classification_rule, keyword_list
 from .time_range import UNLIMITED, RelativeTimeRange
-from .where import WorkflowTypeError, WorkflowValueError, not_supported
+from .where import WorkflowTypeError, WorkflowValueError, edps_arguments, not_supported
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class DataSource:
         return f"data_source({self.name!r})"
 
 
+@edps_arguments
 class DataSourceBuilder:
     """Fluent builder; reads like the EDPS ``data_source(...)`` chain (methods change
     the builder and return it). Without a label the source is named after its first

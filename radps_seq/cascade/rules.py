@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .time_range import UNLIMITED, RelativeTimeRange
+from .where import edps_arguments
 
 #: A classification or match function receives header-like objects (``f[kw]``, ``f.get(kw)``).
 FileLike = Any
@@ -111,6 +112,7 @@ class MatchRule:
     level: float = 0
 
 
+@edps_arguments
 @dataclass
 class MatchRules:
     """An ordered set of match rules; levels are tried from the lowest (best) up."""

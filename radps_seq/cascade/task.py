@@ -15,7 +15,7 @@ from .data_source import Cluster, DataSource
 from .edps_types import TaskType
 from .rules import MatchRules, category_name, category_names, keyword_list
 from .subworkflow import current_subworkflow
-from .where import WorkflowTypeError, WorkflowValueError, not_supported
+from .where import WorkflowTypeError, WorkflowValueError, edps_arguments, not_supported
 
 Source = Union[DataSource, "Task"]
 #: ``fn(params) -> bool`` where ``params.get_workflow_param(name)`` reads the parameters.
@@ -68,6 +68,7 @@ class AssociatedInput:
         return id(self)
 
 
+@edps_arguments
 @dataclass
 class Alternatives:
     """Several ways to fill one input; the first that yields a match wins, or, with
@@ -228,6 +229,7 @@ def _associated(
     )
 
 
+@edps_arguments
 class TaskBuilder:
     """Fluent builder; reads like the EDPS ``task(...)`` chain.
 

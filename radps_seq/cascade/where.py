@@ -8,6 +8,8 @@ in its traceback.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import sys
 import traceback
@@ -88,3 +90,38 @@ class WorkflowValueError(LocatedError, ValueError):
 
     def __init__(self, message: str) -> None:
         super().__init__(f"{message} ({caller_location()})")
+
+
+def edps_arguments(cls: type) -> type:
+    """Class decorator: a builder method called with arguments its signature does not
+    take says ``not supported yet: …(file:line)`` instead of a bare TypeError."""
+    for name, method in list(vars(cls).items()):
+        if (name.startswith("with_") or name == "build") and inspect.isfunction(method):
+            setattr(cls, name, _checked(method, cls.__name__))
+    return cls
+
+
+def _checked(method: Any, owner: str) -> Any:
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            signature.bind(self, *args, **kwargs)
+        except TypeError as exc:
+            shape = ", ".join([type(a).__name__ for a in args] + [f"{k}=" for k in kwargs])
+            raise NotSupportedYet(
+                f"{_BUILDER_NAMES.get(owner, owner)}.{method.__name__}({shape}): {exc}",
+                caller_location(),
+            ) from None
+        return method(self, *args, **kwargs)
+
+    return checked
+
+
+_BUILDER_NAMES = {
+    "TaskBuilder": "task(...)",
+    "DataSourceBuilder": "data_source(...)",
+    "Alternatives": "alternative_associated_inputs(...)",
+    "MatchRules": "match_rules()",
+}

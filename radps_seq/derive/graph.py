@@ -13,7 +13,7 @@ from typing import Any
 import networkx as nx
 
 from ..cascade import Task, Workflow
-from .jobs import Deriver, Draft
+from .drafts import Deriver, Draft
 
 
 @dataclass

@@ -8,9 +8,10 @@ from typing import Any
 
 from ..cascade import Workflow
 from ..gcpause import gc_paused
+from .associate import RAW_PER_QUALITY_LEVEL
 from .classify import Classification, classify
+from .drafts import Deriver
 from .graph import Derivation, build_job_graph, select_drafts
-from .jobs import RAW_PER_QUALITY_LEVEL, Deriver
 
 
 def load(workflow: Workflow | str | os.PathLike) -> Workflow:

@@ -248,13 +248,13 @@ def replay_with_guard(
 
 class CountedReplans:
     """The re-plan hook of a replay: the reduction's own guarded re-plan
-    (:func:`radps_seq.reduction.guarded_replan`: every new plan checked by the guard,
+    (:func:`radps_seq.plan.guard.guarded_replan`: every new plan checked by the guard,
     skips kept, a refused one ignored), counting re-plans accepted and refused."""
 
     def __init__(
         self, sequencer: Any, job_graph: nx.DiGraph, plan: Plan, context: PlanContext
     ) -> None:
-        from radps_seq.reduction import guarded_replan
+        from radps_seq.plan.guard import guarded_replan
 
         self.proposals = 0
         self.accepted = 0

@@ -20,8 +20,8 @@ import networkx as nx
 
 from radps_seq.errors import InputError
 from radps_seq.plan.graphs import depths
+from radps_seq.runlog.columns import RUN_COLUMNS
 from radps_seq.runlog.graph import Trace, reduction_graph
-from radps_seq.runlog.schema import RUN_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd

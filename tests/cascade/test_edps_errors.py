@@ -65,6 +65,12 @@ flat = (task("flat").with_recipe("f").with_main_input(raw_flat)
     ('flat = task("flat").with_main_input(raw_flat).with_input_filter("A", mode="KEEP").build()\n',
      r"filter mode must be .* got 'KEEP' \(.*x_wkf.py:8\)$"),
     ('from edps import with_everything\n', r"^not supported yet: edps.with_everything \(.*x_wkf.py:8\)$"),
+    ('src = data_source("A").with_match_keywords(["a"], window=1).build()\n',
+     r"^not supported yet: data_source\(...\).with_match_keywords\(list, window=\): .*'window' \(.*x_wkf.py:8\)$"),
+    ('flat = task("flat").with_main_input(raw_flat, ["A"], "B").build()\n',
+     r"^not supported yet: task\(...\).with_main_input\(DataSource, list, str\): .* \(.*x_wkf.py:8\)$"),
+    ('rules = match_rules().with_match_keywords()\n',
+     r"^not supported yet: match_rules\(\).with_match_keywords\(\): .* \(.*x_wkf.py:8\)$"),
 ])
 def test_unsupported_shapes_name_the_workflow_line(tmp_path, body, message):
     with pytest.raises(WorkflowError, match=message):

@@ -194,15 +194,23 @@ def test_job_ids_are_content_hashes(cascade):
     a = derive(cascade, frames)
     b = derive(build_cascade(), list(reversed(frames)))
     assert [j.id for j in a.jobs] == [j.id for j in b.jobs]
-    # the same files (same content identity) under other paths: the same ids
+    changed = derive(cascade, frames, workflow_parameters={"use_sky": "false"})
+    assert [j.id for j in changed.jobs] == [j.id for j in a.jobs]  # no sky files: same inputs
+
+
+def test_the_same_frames_under_other_paths_give_the_same_job_ids(cascade):
+    frames = bias(3, 60000.9) + twilight(2, 60000.95) + [science("s.fits", 60001.1)]
+    here = derive(cascade, frames)
+    # the same files (same content identity) under other paths
     moved = [dataclasses.replace(h, path="elsewhere/" + h.path) for h in frames]
-    relocated = derive(cascade, moved)
+    relocated = derive(build_cascade(), moved)
     assert {i.file for j in relocated.jobs for i in j.inputs if i.file} == {
         "elsewhere/" + h.path for h in frames
     }
-    assert [j.id for j in relocated.jobs] == [j.id for j in a.jobs]
-    changed = derive(cascade, frames, workflow_parameters={"use_sky": "false"})
-    assert [j.id for j in changed.jobs] == [j.id for j in a.jobs]  # no sky files: same inputs
+    assert [j.id for j in relocated.jobs] == [j.id for j in here.jobs]
+    # while other content under the same path is another job
+    other = [dataclasses.replace(frames[0], identity="0" * 40)] + frames[1:]
+    assert jobs_by_task(derive(cascade, other))["bias"][0].id != jobs_by_task(here)["bias"][0].id
 
 
 def test_recipe_parameters_change_the_id():

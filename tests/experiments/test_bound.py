@@ -5,7 +5,7 @@ import pytest
 from radps_seq.experiments.bound import cpsat_bound
 from radps_seq.experiments.replay import lower_bound, replay_with_guard
 from radps_seq.plan import PlanContext, get_sequencer
-from radps_seq.plan.testing import diamond, layered_graph, synthetic_truth
+from radps_seq.testing.graphs import diamond, layered_graph, synthetic_truth
 
 pytest.importorskip("ortools")
 
@@ -28,7 +28,7 @@ def test_a_case_where_list_scheduling_is_not_optimal():
     leaves a worker idle; the optimum interleaves."""
     import networkx as nx
 
-    from radps_seq.plan.testing import job
+    from radps_seq.testing.graphs import job
 
     graph = nx.DiGraph()
     for name in ("x", "y", "z"):

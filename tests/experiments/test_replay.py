@@ -16,7 +16,7 @@ from radps_seq.experiments.replay import (
 )
 from radps_seq.experiments.traces import load_wfcommons, trace_as_run_log
 from radps_seq.plan import BaseSequencer, Plan, PlanContext, get_sequencer
-from radps_seq.plan.testing import diamond, job, layered_graph, synthetic_truth
+from radps_seq.testing.graphs import diamond, job, layered_graph, synthetic_truth
 
 
 def truth_of(**runtimes):

@@ -13,8 +13,8 @@ from radps_seq.experiments.traces import (
     trace_as_run_log,
 )
 from radps_seq.plan import PlanContext, check, get_sequencer
-from radps_seq.plan.testing import imaging_graph, synthetic_truth
 from radps_seq.runlog.schema import RUN_COLUMNS
+from radps_seq.testing.graphs import imaging_graph, synthetic_truth
 
 MONTAGE_TYPES = {
     "mProject",

@@ -9,7 +9,7 @@ from radps_seq.experiments.replay import replay
 from radps_seq.experiments.traces import trace_as_run_log
 from radps_seq.plan import NotFittedError, PlanContext, check, get_sequencer
 from radps_seq.plan.sequencers.learned import target_chains
-from radps_seq.plan.testing import imaging_graph, job
+from radps_seq.testing.graphs import imaging_graph, job
 
 
 def imaging_truth(graph, dark_changes=False):

@@ -16,7 +16,7 @@ from radps_seq.plan.sequencers.learned.features import (
     training_examples,
 )
 from radps_seq.plan.sequencers.learned.models import RuntimeModel, SkipModel
-from radps_seq.plan.testing import diamond, imaging_graph, job
+from radps_seq.testing.graphs import diamond, imaging_graph, job
 
 
 def test_position_features_on_a_diamond():

@@ -7,7 +7,7 @@ from radps_seq.experiments.traces import trace_as_run_log
 from radps_seq.plan import PlanContext, check, get_sequencer
 from radps_seq.plan.base import Observed
 from radps_seq.plan.sequencers.learned.replanning import EVIDENCE, calibrate
-from radps_seq.plan.testing import job, layered_graph, synthetic_truth
+from radps_seq.testing.graphs import job, layered_graph, synthetic_truth
 
 
 def fan(n: int = 6) -> nx.DiGraph:

@@ -1,36 +1,29 @@
-"""Derivation: from classified frames and the cascade to the jobs a target needs.
+"""Drafting jobs: from classified frames and the cascade to the jobs a target needs.
 
-Jobs are derived per task on demand (a task's jobs are only derived when a target
-needs them), associations are resolved against the jobs of upstream tasks and the
-on-disk master files, and every job gets a content-hash id: the same inputs and
-parameters give the same id on every run and machine.
+Jobs are drafted per task on demand (a task's jobs are only derived when a target
+needs them): grouping makes one draft per group of main-input frames (or upstream
+jobs), the association search (:mod:`.associate`) fills its inputs, the workflow's
+hooks run, and the finished :class:`~.job.Job` gets its content-hash id.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ..cascade import AssociatedInput, DataSource, MatchRule, Task, Workflow
+from ..cascade import AssociatedInput, DataSource, Task, Workflow
 from ..cascade.task import Alternatives
 from ..cascade.time_range import night_of
-from ..errors import RadpsError, WorkflowError
-from .associate import FILE, JOB, MASTER, Associator, Candidate
+from .associate import JOB, MASTER, RAW_PER_QUALITY_LEVEL, AssociationSearch, Resolution
 from .classify import Classification
 from .group import MJD, Grouping, frame_order, group_frames, hashable, resolve_keywords
 from .hooks import call_workflow_function, classified, process_job
 from .job import Job, JobInput
 from .job_parameters import JobParameters
 from .products import handed_on, product_categories
-
-RAW_PER_QUALITY_LEVEL = "raw_per_quality_level"
-ASSOCIATION_PREFERENCES = ("raw", "master", RAW_PER_QUALITY_LEVEL, "master_per_quality_level")
-_ANY = (MatchRule(),)
 
 
 @dataclass
@@ -59,13 +52,6 @@ class Draft:
 
 
 @dataclass
-class Resolution:
-    chosen: list[Candidate]
-    level: float
-    satisfied: bool
-
-
-@dataclass
 class SmallGroup:
     task: str
     file: str
@@ -82,24 +68,16 @@ class Deriver:
         parameters: Any,
         association_preference: str = RAW_PER_QUALITY_LEVEL,
     ) -> None:
-        if association_preference not in ASSOCIATION_PREFERENCES:
-            raise RadpsError(
-                f"unknown association preference {association_preference!r}; "
-                f"use one of: {', '.join(ASSOCIATION_PREFERENCES)}"
-            )
         self.workflow = workflow
         self.classification = classification
         self.parameters = parameters
-        self.preference = association_preference
         self.workflow_parameters = dict(parameters.workflow_parameters)
-        self.associator = Associator(self.workflow_parameters)
-        self.quality_threshold = _threshold(self.workflow_parameters.get("quality_threshold"))
+        self.search = AssociationSearch(
+            workflow, classification, self.workflow_parameters, association_preference,
+            drafts_of=self.drafts, frames_of=self.frames_of,
+        )
         self.small_groups: list[SmallGroup] = []
         self._drafts: dict[str, list[Draft]] = {}
-        self._job_candidates: dict[str, list[Candidate]] = {}
-        self._file_candidates: dict[int, list[Candidate]] = {}
-        self._master_candidates: dict[tuple[str, ...], list[Candidate]] = {}
-        self._steps: dict[int, tuple[list[tuple[float, str, list[MatchRule]]], str]] = {}
         self._shared_parameters: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self._product_lists: dict[str, list[str]] = {}
         self._setup: dict[str, list[str]] = {}
@@ -269,7 +247,7 @@ class Deriver:
     def _associate(self, draft: Draft, item: AssociatedInput, params: JobParameters) -> None:
         if not self._wanted(item, params, draft.task):
             return
-        resolution = self.resolve(item, draft.trigger, draft.task)
+        resolution = self.search.resolve(item, draft.trigger, draft.task)
         self._record(draft, item.label, item, resolution)
 
     def _associate_alternatives(
@@ -278,7 +256,7 @@ class Deriver:
         options: list[tuple[AssociatedInput, Resolution]] = []
         for item in alternatives.inputs:
             if self._wanted(item, params, draft.task):
-                resolution = self.resolve(item, draft.trigger, draft.task)
+                resolution = self.search.resolve(item, draft.trigger, draft.task)
                 if resolution.chosen and resolution.satisfied:
                     options.append((item, resolution))
         label = alternatives.label
@@ -341,77 +319,6 @@ class Deriver:
             need = item.min_ret
             draft.missing.append(slot if found == 0 else f"{slot} (need {need}, found {found})")
 
-    # -- association ------------------------------------------------------------
-    def resolve(self, item: AssociatedInput, trigger: Any, consumer: Task) -> Resolution:
-        cached = self._steps.get(id(item))
-        if cached is None:
-            rules = self.rules_for(item)
-            levels = sorted({rule.level for rule in rules})
-            by_level = {level: [r for r in rules if r.level == level] for level in levels}
-            steps = [
-                (level, kind, by_level[level])
-                for level, kind in self._search_order(item, levels)
-                if self.quality_threshold is None or level <= self.quality_threshold
-            ]
-            cached = self._steps[id(item)] = (steps, f"task {consumer.name!r}, input {item.label!r}")
-        steps, where = cached
-        need = max(item.min_ret, 1)
-        partial: Resolution | None = None
-        for level, kind, level_rules in steps:
-            candidates = self._candidates(item, kind)
-            if not candidates:
-                continue
-            found = self.associator.at_level(trigger, candidates, level_rules, item.max_ret, where)
-            if len(found) >= need:
-                return Resolution([c for _, c in found], level, True)
-            if found and partial is None:
-                partial = Resolution([c for _, c in found], level, len(found) >= item.min_ret)
-        if partial is not None:
-            return partial
-        return Resolution([], steps[0][0] if steps else 0, item.min_ret == 0)
-
-    def rules_for(self, item: AssociatedInput) -> Sequence[MatchRule]:
-        """The input's own rules, else those of its source, inherited through tasks."""
-        if item.match_rules:
-            return item.match_rules.rules
-        source: Any = item.source
-        while isinstance(source, Task):
-            source = source.main_input
-        return source.match_rules.rules if source.match_rules else _ANY
-
-    def _search_order(self, item: AssociatedInput, levels: list[float]) -> list[tuple[float, str]]:
-        if isinstance(item.source, DataSource):
-            return [(level, FILE) for level in levels]
-        preference = self.preference
-        kinds = [MASTER, JOB] if preference.startswith("master") else [JOB, MASTER]
-        if preference.endswith("per_quality_level"):
-            return [(level, kind) for level in levels for kind in kinds]
-        return [(level, kind) for kind in kinds for level in levels]
-
-    def _candidates(self, item: AssociatedInput, kind: str) -> list[Candidate]:
-        source = item.source
-        if kind == FILE:
-            cached = self._file_candidates.get(id(source))
-            if cached is None:
-                cached = [Candidate(FILE, f, f, f.identity) for f in sorted(self.frames_of(source), key=frame_order)]
-                self._file_candidates[id(source)] = cached
-            return cached
-        if kind == JOB:
-            cached = self._job_candidates.get(source.name)
-            if cached is None:
-                cached = [Candidate(JOB, d.trigger, d, d.job.id) for d in self.drafts(source) if d.complete]
-                self._job_candidates[source.name] = cached
-            return cached
-        categories = tuple(item.categories or product_categories(self.workflow, source))
-        cached = self._master_candidates.get(categories)
-        if cached is None:
-            masters = {
-                h.identity: h for c in categories for h in self.classification.masters.get(c, ())
-            }
-            cached = [Candidate(MASTER, h, h, h.identity) for h in sorted(masters.values(), key=frame_order)]
-            self._master_candidates[categories] = cached
-        return cached
-
     # -- identity ---------------------------------------------------------------
     def _job(
         self,
@@ -450,40 +357,11 @@ class Deriver:
         )
         if task.job_processing:
             process_job(job, task.job_processing, draft.headers, draft.trigger.path)
-        job.id = job_id(job, self.identities)
+        job.id = job.content_id(self.identities)
         return job
 
     def _call(self, fn: Any, argument: Any, task: Task, what: str, trigger: Any) -> Any:
         return call_workflow_function(fn, argument, what, getattr(trigger, "path", None), task.name)
-
-
-def job_id(job: Job, identities: dict[str, str]) -> str:
-    """Content hash of what defines the job's result; never paths or run order."""
-    lines = sorted(
-        f"{i.slot}|{i.category}|" + (f"job:{i.job}" if i.job else f"file:{identities.get(i.file, i.file)}")
-        for i in job.inputs
-    )
-    record = {
-        "task": job.task,
-        "recipe": job.recipe,
-        "inputs": lines,
-        "parameters": job.parameters,
-        "dynamic": job.dynamic_parameters,
-    }
-    blob = json.dumps(record, sort_keys=True, default=str).encode()
-    return hashlib.sha256(blob).hexdigest()[:16]
-
-
-def _threshold(value: Any) -> float | None:
-    """The ``quality_threshold`` workflow parameter: the worst level searched."""
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise WorkflowError(
-            f"workflow parameter quality_threshold must be a number (a quality level), got {value!r}"
-        ) from None
 
 
 def _main_tags(task: Task) -> Sequence[str]:
