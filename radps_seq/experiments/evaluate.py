@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from radps_seq.errors import RadpsError
 from radps_seq.experiments.data import Instance, instances_run_log
 from radps_seq.experiments.replay import ReplayResult, auto_workers, replay_with_guard
+from radps_seq.experiments.selection import Selection, needs_selection, resolved
 from radps_seq.experiments.splits import Fold
 from radps_seq.plan.base import PlanContext, Sequencer
 from radps_seq.plan.sequencers import get_sequencer, sequencer_class
@@ -166,15 +168,25 @@ def evaluate_fold(
     objective: str,
     references: References,
     progress: Any = None,
-) -> tuple[list[dict[str, Any]], dict[str, Sequencer]]:
+    selection: Selection | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Sequencer], list[dict[str, Any]]]:
     """Records of every sequencer on every test instance at every k, for one seed;
-    also returns the fitted sequencers (by label) for model logging and sweeps."""
+    also returns the fitted sequencers (by label) for model logging, and the validation
+    sweeps behind every parameter chosen on ``fold.train`` (:mod:`.selection`)."""
     run_log = instances_run_log(fold.train)
     records: list[dict[str, Any]] = []
     fitted: dict[str, Sequencer] = {}
+    sweeps: list[dict[str, Any]] = []
     for spec in specs:
         if progress:
             progress(f"{fold.split} [{fold.name}] seed {seed}: {spec.label}")
+        if selection is not None and needs_selection(spec):
+            spec, sweep = resolved(
+                spec, fold.train, selection, seed, objective=objective, references=references
+            )
+            sweeps += [{**r, "sequencer": spec.label, "fold": fold.name} for r in sweep]
+        elif needs_selection(spec):
+            raise RadpsError(f"{spec.label}: a parameter chosen on validation folds needs a split")
         sequencer, fit_s = fit(spec, fold.train, seed, run_log)
         fitted[spec.label] = sequencer
         for inst in fold.test:
@@ -186,9 +198,10 @@ def evaluate_fold(
                 record.update(
                     sequencer=spec.label, split=fold.split, fold=fold.name,
                     workers=str(w), fit_s=fit_s,
+                    skip_threshold=spec.params.get("skip_threshold"),
                 )  # fmt: skip
                 records.append(record)
-    return records, fitted
+    return records, fitted, sweeps
 
 
 def threshold_sweep(

@@ -2,10 +2,12 @@
 
 For every split of the data, every fold, every seed: each sequencer is fitted on the
 fold's training instances and scored on its held-out ones at every k
-(:mod:`.evaluate`). The records become the comparison table (:mod:`.summary`), and
+(:mod:`.evaluate`); a parameter given as ``validation`` is first chosen on validation
+folds cut from that fold's training instances (:mod:`.selection`), so no test instance
+takes part in any choice. The records become the comparison table (:mod:`.summary`), and
 MLflow gets one parent run per experiment with one nested run per sequencer × split × k
 (parameter ``sequencer`` names it) holding that row's metrics; the parent keeps the
-table, the per-instance records, the skip-threshold sweep, the plots and the experiment
+table, the per-instance records, the validation skip-threshold sweeps, the plots and the experiment
 file; the learned models (first seed, every fold) are logged and registered.
 """
 
@@ -20,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 from radps_seq.errors import RadpsError
 from radps_seq.experiments.config import ConfigError, ExperimentConfig, load_config
 from radps_seq.experiments.data import Instance, parse_source, source_instances
-from radps_seq.experiments.evaluate import References, evaluate_fold, threshold_sweep
+from radps_seq.experiments.evaluate import References, evaluate_fold
+from radps_seq.experiments.selection import Selection
 from radps_seq.experiments.splits import Fold, folds, for_seed
+from radps_seq.plan.sequencers import sequencer_class
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -123,6 +127,7 @@ def compare(
     cuts = split_folds(config, instances)
     references = References()
     records: list[dict[str, Any]] = []
+    sweeps: list[dict[str, Any]] = []
     models: dict[tuple[str, str, str], Sequencer] = {}
     for split in config.splits:
         for whole in cuts[split.name]:
@@ -130,19 +135,20 @@ def compare(
                 fold = for_seed(whole, seed)
                 if fold is None:
                     continue
-                found, fitted = evaluate_fold(
+                found, fitted, swept = evaluate_fold(
                     fold, config.sequencers, config.workers, seed,
                     objective=config.objective, references=references, progress=say,
+                    selection=Selection.of(config, split),
                 )  # fmt: skip
                 records += found
+                sweeps += [{**r, "split": split.name, "outer_seed": seed} for r in swept]
                 if seed == config.seeds[0]:
                     for spec in config.sequencers:
-                        if spec.name == "learned":
+                        if sequencer_class(spec.name).learns_from_runlog:
                             models[(spec.label, split.name, fold.name)] = fitted[spec.label]
     results = pd.DataFrame(records)
     table = summarize(results, config.baseline)
-    sweep = _sweep(config, cuts, models, references)
-    result = ComparisonResult(config.name, table, results, sweep)
+    result = ComparisonResult(config.name, table, results, pd.DataFrame(sweeps))
     _track(result, config, cuts, models, tracking_uri)
     return result
 
@@ -162,28 +168,6 @@ def split_folds(config: ExperimentConfig, instances: list[Instance]) -> dict[str
             )
         out[spec.name] = cut
     return out
-
-
-def _sweep(
-    config: ExperimentConfig,
-    cuts: dict[str, list[Fold]],
-    models: dict[tuple[str, str, str], Sequencer],
-    references: References,
-) -> pd.DataFrame:
-    import pandas as pd
-
-    rows: list[dict[str, Any]] = []
-    if not config.thresholds:
-        return pd.DataFrame(rows)
-    for (label, split, fold_name), sequencer in models.items():
-        fold = for_seed(next(f for f in cuts[split] if f.name == fold_name), config.seeds[0])
-        for record in threshold_sweep(
-            sequencer, fold.test, config.thresholds, config.workers[0],
-            objective=config.objective, seed=config.seeds[0], references=references,
-        ):  # fmt: skip
-            record.update(sequencer=label, split=split, fold=fold_name)
-            rows.append(record)
-    return pd.DataFrame(rows)
 
 
 def _say(message: str) -> None:

@@ -130,7 +130,7 @@ def train(
         fit_s=round(fit_s, 3),
         created=created,
     )
-    write_model_card(report, Path(out) / "MODEL_CARD.md")
+    write_model_card(report, Path(out) / "MODEL_CARD.md", model)
     if register_name or tracking_uri:
         _track(report, model, register_name, tracking_uri)
     return report
@@ -205,8 +205,10 @@ def _skip_metrics(p: Any, noop: Any, sequencer: Any) -> dict[str, float]:
     return out
 
 
-def write_model_card(report: TrainReport, path: Path) -> None:
-    """A short card next to every saved model: data, parameters, metrics, date."""
+def write_model_card(report: TrainReport, path: Path, model: Any = None) -> None:
+    """A short card next to every saved model, written from the model itself: the
+    features it reads, what it does with task types it never saw, its data, its
+    held-out metrics (measured on reductions it was not fitted on), and the date."""
     metrics = "\n".join(f"| {k} | {v:.4g} |" for k, v in report.metrics.items()) or (
         "| (fewer than two reductions: no held-out metric) | |"
     )
@@ -224,31 +226,51 @@ def write_model_card(report: TrainReport, path: Path) -> None:
 Sources:
 {sources}
 
-## What it predicts
+## What it predicts, from what
 
-- `runtime_s`: wall time of a job, from what is known before it runs (task type,
-  header setup keywords, input counts and bytes, position in the job graph).
-- `p_noop`: for skippable stages seen in training, the probability that running the
-  stage changes its product by no more than its tolerance.
+{_model_facts(model)}
 
 ## Held-out metrics
 
 Cross-validated by whole reductions (traces) held out, {MAX_FOLDS} folds at most.
 `*_mae_log` is the mean absolute error of log(1 + runtime); `cv_task_mean_mae_log` is
-the same error for the per-task mean runtime the critical-path baseline uses.
+the same error for the per-task mean runtime the critical-path baseline uses; skip
+precision and recall are at the model's skip threshold, which was set before training
+(not chosen on these folds).
 
 | metric | value |
 |---|---|
 {metrics}
-
-## Limits
-
-Runtimes are those of the machines that produced the training data; a model trained on
-one cluster ranks jobs well elsewhere only as far as relative runtimes carry over. Task
-types never seen in training are predicted from their inputs and position alone, and
-are never proposed for skipping.
 """
     )
+
+
+def _model_facts(model: Any) -> str:
+    """Features, unseen-task policy and product-size table, read from the fitted model."""
+    if model is None:
+        return "- (no model)"
+    runtime, skip = model.runtime, model.skip
+    features = ", ".join(f"`{c}`" for c in runtime.encoder_.columns_) or "(none)"
+    if runtime.unseen == "mean":
+        unseen = (f"a task type never seen in training is predicted "
+                  f"{runtime.unseen_s_:.3g} s, the mean of the per-task mean runtimes "
+                  "(what the critical-path baseline assumes)")  # fmt: skip
+    else:
+        unseen = "a task type never seen in training is predicted by the trees from its features"
+    sizes = getattr(getattr(model, "output", None), "task_bytes_", {}) or {}
+    size_text = (f"median product sizes of {len(sizes)} task types (parents' product sizes "
+                 "are predicted from them when a plan is made)" if sizes else
+                 "no product sizes were recorded: `parent_output_bytes` is unknown (missing) "
+                 "when a plan is made")  # fmt: skip
+    return f"""- `runtime_s` ({runtime.n_examples_} examples): gradient-boosted trees on log runtime
+  over the features {features}; {unseen}.
+- `p_noop` ({skip.n_examples_} examples): per-task trees for {len(skip.trees_)} task
+  type(s), smoothed rates for {len(skip.task_rate_) - len(skip.trees_)} more; a task type
+  never seen is never proposed for skipping.
+- Product sizes: {size_text}.
+- Features are only what is known when the plan is made: node features of the derived
+  graph (inputs on disk before anything runs), graph position, and parents' product
+  sizes (predicted; sizes already written when `learned` re-plans during a run)."""
 
 
 def _track(

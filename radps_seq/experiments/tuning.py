@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from radps_seq.errors import RadpsError
 from radps_seq.experiments.config import TuneSpec, load_config
+from radps_seq.experiments.selection import finite_mean
 
 if TYPE_CHECKING:
     from radps_seq.experiments.config import ExperimentConfig, SequencerSpec
@@ -114,15 +115,10 @@ def validation_score(
                     )  # fmt: skip
                 )
     keys = ("ratio_lb", "ratio_oracle", "first_target_s", "targets_changed_frac", "saved_frac")
-    parts = {key: _mean(r[key] for r in records) for key in keys}
+    parts = {key: finite_mean(r[key] for r in records) for key in keys}
     changed = 0.0 if math.isnan(parts["targets_changed_frac"]) else parts["targets_changed_frac"]
     value = parts[tuning.metric] + PENALTY * max(0.0, changed - tuning.max_changed)
     return value, parts
-
-
-def _mean(values: Any) -> float:
-    finite = [float(v) for v in values if v is not None and not math.isnan(float(v))]
-    return sum(finite) / len(finite) if finite else math.nan
 
 
 def _validation(config: ExperimentConfig, split: Any) -> list[Any]:

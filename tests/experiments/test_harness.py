@@ -21,6 +21,8 @@ CONFIG = {
         "bfs",
         "critical-path",
         {"name": "learned", "params": {"max_iter": 20}},
+        {"name": "learned", "label": "learned-selected",
+         "params": {"max_iter": 20, "skip_threshold": "validation"}},
         "oracle",
     ],
     "workers": ["auto", 2],
@@ -56,8 +58,10 @@ def result(tmp_path_factory, store):
 
 def test_table_has_a_row_per_sequencer_split_and_k(result):
     table = result.table
-    assert list(table["sequencer"].unique()) == ["bfs", "critical-path", "learned", "oracle"]
-    assert len(table) == 4 * 2
+    assert list(table["sequencer"].unique()) == [
+        "bfs", "critical-path", "learned", "learned-selected", "oracle"
+    ]
+    assert len(table) == 5 * 2
     assert set(table["workers"]) == {"auto", "2"}
     assert (table["n"] == 3 * 2).all()  # three held-out nights, two seeds
     oracle = table[table["sequencer"] == "oracle"]
@@ -89,6 +93,59 @@ def test_threshold_sweep_trades_compute_for_safety(result):
     assert low >= sweep[sweep["threshold"] == 0.9]["skipped"].sum()
 
 
+def test_the_threshold_sweep_never_sees_the_outer_test_night(result):
+    """Each outer fold's threshold is chosen on nights of its own training part."""
+    sweep = result.sweep
+    assert not sweep.empty and set(sweep["sequencer"]) == {"learned-selected"}
+    for _, rows in sweep.groupby("fold"):
+        held_out = rows["fold"].iloc[0].removeprefix("night=")
+        assert not rows["instance"].str.contains(held_out).any()
+        assert (rows["validation_fold"] != rows["fold"]).all()
+    chosen = result.results[result.results["sequencer"] == "learned-selected"]
+    assert chosen["skip_threshold"].notna().all()
+
+
+def test_no_test_instance_reaches_fit_or_a_threshold_sweep(tmp_path, store, monkeypatch):
+    """Spy on every fit and every score while compare runs: a test instance of an outer
+    fold may be scored only by that fold's final evaluation, never fitted on, never
+    scored while a choice is being made."""
+    from radps_seq.experiments import evaluate, harness
+
+    state = {"test": set(), "choosing": False}
+    leaks = []
+    original_fold, original_fit = harness.evaluate_fold, evaluate.fit
+    original_sweep, original_score = evaluate.threshold_sweep, evaluate.score
+
+    def fold_spy(fold, *args, **kwargs):
+        state["test"] = {i.name for i in fold.test}
+        return original_fold(fold, *args, **kwargs)
+
+    def fit_spy(spec, train, *args, **kwargs):
+        leaks.extend(("fit", i.name) for i in train if i.name in state["test"])
+        return original_fit(spec, train, *args, **kwargs)
+
+    def sweep_spy(*args, **kwargs):
+        state["choosing"] = True
+        try:
+            return original_sweep(*args, **kwargs)
+        finally:
+            state["choosing"] = False
+
+    def score_spy(sequencer, inst, *args, **kwargs):
+        if state["choosing"] and inst.name in state["test"]:
+            leaks.append(("sweep", inst.name))
+        return original_score(sequencer, inst, *args, **kwargs)
+
+    monkeypatch.setattr(harness, "evaluate_fold", fold_spy)
+    monkeypatch.setattr(evaluate, "fit", fit_spy)
+    monkeypatch.setattr(evaluate, "threshold_sweep", sweep_spy)
+    monkeypatch.setattr(evaluate, "score", score_spy)
+    config = write_experiment(tmp_path, seeds=[0])
+    out = compare(config, tracking_uri=store)
+    assert not out.sweep.empty and state["test"]  # the spies did see the work
+    assert leaks == []
+
+
 def test_mlflow_has_one_parent_and_a_nested_run_per_row(result, store):
     from mlflow.tracking import MlflowClient
 
@@ -114,7 +171,7 @@ def test_mlflow_has_one_parent_and_a_nested_run_per_row(result, store):
 def test_learned_models_are_logged_and_registered(result, store):
     from radps_seq.experiments import load_model
 
-    assert len(result.registered) == 3  # one per held-out night
+    assert len(result.registered) == 2 * 3  # one per learned sequencer and held-out night
     model = load_model(f"models:/{result.registered[0]}/1", tracking_uri=store)
     assert model.info["experiment"] == "tiny" and model.info["split"] == "nights"
 

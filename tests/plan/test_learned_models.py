@@ -9,12 +9,13 @@ import pytest
 
 from radps_seq.errors import InputError
 from radps_seq.experiments.traces import load_wfcommons, trace_as_run_log
+from radps_seq.plan.sequencers.learned.encoding import FeatureEncoder
 from radps_seq.plan.sequencers.learned.features import (
     job_features,
     position_features,
     training_examples,
 )
-from radps_seq.plan.sequencers.learned.models import FeatureEncoder, RuntimeModel, SkipModel
+from radps_seq.plan.sequencers.learned.models import RuntimeModel, SkipModel
 from radps_seq.testing.graphs import diamond, imaging_graph, job
 
 
