@@ -51,6 +51,8 @@ class ReductionRequest:
     runlog_url: str | None = None
     tracking_uri: str | None = None
     track: bool = True
+    #: The id the run log records the reduction under (a new one when None).
+    reduction_id: str | None = None
 
     def derivation_options(self) -> dict[str, Any]:
         return {
@@ -140,6 +142,7 @@ def run_reduction(request: ReductionRequest, progress: bool = False) -> tuple[An
         retries=request.retries,
         timeout_s=request.timeout_s,
         runlog_url=request.runlog_url,
+        reduction_id=request.reduction_id,
         output_dir=request.output_dir,
         progress=progress,
     )
