@@ -86,6 +86,8 @@ def _index_paths(workdir):
 
 def test_inputs_outside_the_data_roots_are_refused_and_not_read(client, site, outside, tmp_path):
     workdir = tmp_path / "w"
+    assert client.post("/reductions", json=body()).status_code == 201  # the header index exists
+    assert any("night0" in row for row in _index_paths(workdir))
     cases = [
         "../" + outside["elsewhere"].name,
         "night0/../../" + outside["elsewhere"].name,
@@ -102,7 +104,7 @@ def test_inputs_outside_the_data_roots_are_refused_and_not_read(client, site, ou
         assert response.status_code == 403, (given, response.text)
         assert "outside the data roots" in response.json()["detail"]
     assert not any(str(outside["elsewhere"]) in row for row in _index_paths(workdir))
-    assert client.get("/reductions").json()["total"] == 0
+    assert client.get("/reductions").json()["total"] == 1
 
 
 def test_a_missing_input_is_404_and_a_link_inside_the_roots_is_fine(client, site):
@@ -184,10 +186,10 @@ def test_an_internal_error_reaches_the_client_as_a_message_without_traceback(sit
     def broken(*_args, **_kwargs):
         raise ZeroDivisionError("boom in the view")
 
-    monkeypatch.setattr(views, "summary", broken)
+    monkeypatch.setattr(views, "runs", broken)
     app = create_app(service_config(site, tmp_path / "w"), start_dispatcher=False)
     with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.get("/reductions")
+        response = client.get("/runs")
     assert response.status_code == 500
     assert "Traceback" not in response.text and "boom" not in response.text
     assert "internal error" in response.json()["detail"]
