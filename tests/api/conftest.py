@@ -81,3 +81,78 @@ def wait_final(client, reduction_id: str, timeout: float = 60.0, headers=None) -
         if time.monotonic() > deadline:
             raise AssertionError(f"reduction {reduction_id} still {record['status']} after {timeout}s")
         time.sleep(0.1)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Served:
+    """A ``radps-seq serve`` process on a free loopback port, and an httpx client for it."""
+
+    def __init__(self, args: list[str], workdir: Path, token: str | None = None, env: dict | None = None):
+        import os
+        import subprocess
+        import sys
+
+        import httpx
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workdir = workdir
+        environ = {**os.environ, **(env or {})}
+        command = [sys.executable, "-m", "radps_seq.cli", "serve", "--port", str(self.port),
+                   "--workdir", str(workdir), *args]
+        if token:
+            environ["RADPS_SERVE_TOKEN"] = token
+            command += ["--token-env", "RADPS_SERVE_TOKEN"]
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.log = open(workdir.parent / f"serve-{self.port}.log", "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=environ)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.client = httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if self.client.get("/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"the service did not start: {self.output()}")
+            time.sleep(0.1)
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")
+
+    def stop(self) -> None:
+        import signal
+        import subprocess
+
+        self.client.close()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+SERVE_TOKEN = "served-token-0123456789"
+
+
+@pytest.fixture(scope="module")
+def served(site: dict[str, Path]) -> Iterator[Served]:
+    """The service as a user starts it: a process with a token, on loopback."""
+    service = Served(["--data-root", str(site["data"]), "--workflow-dir", str(site["workflows"]),
+                      "--max-concurrent", "2", "--no-track"], site["base"] / "served", token=SERVE_TOKEN)
+    yield service
+    service.stop()
