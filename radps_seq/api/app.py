@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -73,7 +74,9 @@ def create_app(config: ServiceConfig, *, start_dispatcher: bool = True) -> Any:
                   description="Launch and follow data reductions; read their job graphs and the run log.")
     app.state.config, app.state.store, app.state.dispatcher = config, store, dispatcher
     _errors(app)
-    _routes(app, config, store, runlog, dispatcher)
+    service = _Service(config, store, runlog, dispatcher)
+    _reduction_routes(app, service)
+    _read_routes(app, service)
     return TokenGuard(BodyLimit(app, config.body_limit), config.token)
 
 
@@ -109,36 +112,49 @@ def _page(items: list[dict], total: int, offset: int, limit: int, request: Reque
     return {"items": items, "total": total, "offset": offset, "limit": limit, "next": following}
 
 
-def _routes(app: FastAPI, config: ServiceConfig, store: ServiceStore, runlog: RunLog,
-            dispatcher: Dispatcher) -> None:
-    def get_row(reduction_id: str) -> dict[str, Any]:
-        row = store.get(check_name("reduction", reduction_id))
+@dataclass
+class _Service:
+    """What the routes share: the configuration, the records and the queue."""
+
+    config: ServiceConfig
+    store: ServiceStore
+    runlog: RunLog
+    dispatcher: Dispatcher
+
+    def row(self, reduction_id: str) -> dict[str, Any]:
+        row = self.store.get(check_name("reduction", reduction_id))
         if row is None:
             raise NotFound(f"no reduction {reduction_id!r}")
         return row
 
+    def record(self, reduction_id: str) -> dict[str, Any]:
+        return views.reduction(self.row(reduction_id), self.runlog, self.config.mlflow_ui)
+
+
+def _reduction_routes(app: FastAPI, svc: _Service) -> None:
+    config, store = svc.config, svc.store
+
     @app.get("/health", response_model=Health)
     def health() -> dict[str, Any]:
         return {"status": "ok", "queued": len(store.queued()), "max_concurrent": config.max_concurrent,
-                **dispatcher.counts()}
+                **svc.dispatcher.counts()}
 
     @app.post("/reductions", status_code=202, response_model=Reduction, responses=ERRORS)
     def submit(body: ReductionBody, response: Response) -> dict[str, Any]:
         """Queue a reduction (202), or with ``execute: false`` derive its job graph now (201)."""
         kwargs = request_kwargs(body, config)
-        record = {"body": body.model_dump(), "kwargs": kwargs}
-        meta = {"workflow": body.workflow, "planner": planner_of(kwargs), "execute": body.execute}
+        record = {"body": body.model_dump(), "kwargs": kwargs, "workflow": body.workflow,
+                  "planner": planner_of(kwargs), "execute": body.execute}
         if body.execute:
             if len(store.queued()) >= config.max_queue:
                 raise Busy(f"the queue is full ({config.max_queue} reductions waiting); try again later")
-            reduction_id = store.add({**record, **meta}, status="queued")
-            dispatcher.wake()
+            reduction_id = store.add(record, status="queued")
+            svc.dispatcher.wake()
         else:
-            derivation = derive_now(kwargs)
-            reduction_id = store.add({**record, **meta}, status="derived", derivation=derivation)
+            reduction_id = store.add(record, status="derived", derivation=derive_now(kwargs))
             response.status_code = 201
         response.headers["Location"] = f"/reductions/{reduction_id}"
-        return views.reduction(_request_row(store.get(reduction_id)), runlog, config.mlflow_ui)
+        return svc.record(reduction_id)
 
     @app.get("/reductions", response_model=Page, responses=ERRORS)
     def list_reductions(request: Request, status: Annotated[list[str] | None, Query()] = None,
@@ -152,20 +168,24 @@ def _routes(app: FastAPI, config: ServiceConfig, store: ServiceStore, runlog: Ru
 
     @app.get("/reductions/{reduction_id}", response_model=Reduction, responses=ERRORS)
     def get_reduction(reduction_id: str) -> dict[str, Any]:
-        return views.reduction(get_row(reduction_id), runlog, config.mlflow_ui)
+        return svc.record(reduction_id)
 
     @app.post("/reductions/{reduction_id}/cancel", response_model=Reduction, responses=ERRORS)
     def cancel(reduction_id: str) -> dict[str, Any]:
-        row = get_row(reduction_id)
-        if not dispatcher.cancel(row["id"]):
-            raise Conflict(f"reduction {reduction_id} has already ended ({store.get(row['id'])['status']})")
-        return views.reduction(get_row(reduction_id), runlog, config.mlflow_ui)
+        row = svc.row(reduction_id)
+        if not svc.dispatcher.cancel(row["id"]):
+            raise Conflict(f"reduction {reduction_id} has already ended ({svc.row(reduction_id)['status']})")
+        return svc.record(reduction_id)
+
+
+def _read_routes(app: FastAPI, svc: _Service) -> None:
+    folders = svc.config.workflow_dirs
 
     @app.get("/reductions/{reduction_id}/graph", responses={**ERRORS, 200: {
         "content": {"application/json": {}, "text/vnd.graphviz": {}, "text/plain": {}, "image/svg+xml": {}}}})
     def graph(reduction_id: str, format: Annotated[str, Query(pattern="^(json|dot|mermaid|svg)$")] = "json") -> Any:
         """The job graph with job states: json, dot, mermaid or svg."""
-        record = views.reduction(get_row(reduction_id), runlog)
+        record = svc.record(reduction_id)
         jobs = record["jobs"]
         if format == "dot":
             return PlainTextResponse(graphs.graph_dot(record["workflow"] or "reduction", jobs),
@@ -178,14 +198,14 @@ def _routes(app: FastAPI, config: ServiceConfig, store: ServiceStore, runlog: Ru
 
     @app.get("/workflows", responses=ERRORS)
     def list_workflows() -> dict[str, Any]:
-        return {"workflows": [e.to_dict() for e in workflows(config.workflow_dirs).values()]}
+        return {"workflows": [e.to_dict() for e in workflows(folders).values()]}
 
     @app.get("/workflows/{name}/tasks", responses=ERRORS)
     def workflow_tasks(name: str) -> dict[str, Any]:
         from radps_seq.derive.request import load
         from radps_seq.render import tasks_record
 
-        return tasks_record(load(workflow_file(config.workflow_dirs, name)))
+        return tasks_record(load(workflow_file(folders, name)))
 
     @app.get("/runs", response_model=Page, responses=ERRORS)
     def list_runs(request: Request, reduction: str | None = None, workflow: str | None = None,
@@ -194,7 +214,7 @@ def _routes(app: FastAPI, config: ServiceConfig, store: ServiceStore, runlog: Ru
         """Run-log rows (one per job execution attempt), oldest first."""
         filters = {"reduction_id": reduction, "workflow": workflow, "task": task, "status": status,
                    "planner": planner, "job_id": job}
-        rows, total = views.runs(runlog, filters, offset, limit)
+        rows, total = views.runs(svc.runlog, filters, offset, limit)
         return _page(rows, total, offset, limit, request)
 
     @app.get("/", include_in_schema=False)
@@ -207,9 +227,3 @@ def _routes(app: FastAPI, config: ServiceConfig, store: ServiceStore, runlog: Ru
         if name not in files:
             raise NotFound(f"no file {name!r}")
         return FileResponse(files[name])
-
-
-def _request_row(row: dict[str, Any] | None) -> dict[str, Any]:
-    if row is None:  # the row was just written: missing means the database lost it
-        raise RadpsError("the reduction was not recorded")
-    return row
