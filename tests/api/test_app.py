@@ -160,3 +160,20 @@ def test_after_a_restart_waiting_reductions_resume_and_finished_ones_are_listed(
         assert [wait_final(client, i)["status"] for i in waiting] == ["succeeded", "succeeded"]
         listed = [r["id"] for r in client.get("/reductions").json()["items"]]
         assert listed == [*waiting[::-1], derived]
+
+
+def test_a_tracked_reduction_links_to_its_mlflow_run(site, tmp_path):
+    from fastapi.testclient import TestClient
+    from mlflow.tracking import MlflowClient
+
+    from radps_seq.api import create_app
+
+    config = service_config(site, tmp_path / "w", mlflow_ui="http://127.0.0.1:5001")
+    config.track, config.tracking_uri = True, f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with TestClient(create_app(config)) as client:
+        record = wait_final(client, submit(client, inputs=["night1"]).json()["id"], timeout=120)
+    assert record["status"] == "succeeded"
+    link = record["mlflow"]
+    assert link["url"] == f"http://127.0.0.1:5001/#/experiments/{link['experiment_id']}/runs/{link['run_id']}"
+    run = MlflowClient(config.tracking_uri).get_run(link["run_id"])
+    assert run.info.run_name == record["id"] and run.data.params["sequencer"] == "dfs"
