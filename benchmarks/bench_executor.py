@@ -77,13 +77,13 @@ def median_ms_per_job(samples: list[float], jobs: int) -> str:
 def derived_graph(scratch: Path, nights: int):
     from radps_seq.cascade.loader import load_workflow
     from radps_seq.derive import derive_request
-    from radps_seq.plan import PlanContext, get_sequencer
+    from radps_seq.plan import PlanContext, accept, get_sequencer
     from radps_seq.sim import simulate_imaging
 
     simulate_imaging(scratch / "data", nights=nights, seed=1, size=32)
     workflow = load_workflow("imaging")
     graph = derive_request(workflow, [scratch / "data"], workdir=scratch / "derive").graph
-    plan = get_sequencer("bfs").propose(graph, PlanContext())
+    plan, _ = accept(get_sequencer("bfs").propose(graph, PlanContext()), graph, PlanContext())
     return workflow, graph, plan
 
 
@@ -164,7 +164,7 @@ def real_jobs(scratch: Path, jobs: int, workers: int) -> float:
 
     from radps_seq.derive import Job, JobInput
     from radps_seq.execute import execute
-    from radps_seq.plan import PlanContext, get_sequencer
+    from radps_seq.plan import PlanContext, accept, get_sequencer
 
     graph = nx.DiGraph()
     raw = scratch / "raw.dat"
@@ -193,7 +193,7 @@ def real_jobs(scratch: Path, jobs: int, workers: int) -> float:
         )
         if previous:
             graph.add_edge(previous, job_id, slot="main", passthrough=False)
-    plan = get_sequencer("bfs").propose(graph, PlanContext())
+    plan, _ = accept(get_sequencer("bfs").propose(graph, PlanContext()), graph, PlanContext())
     execute(graph, plan, workdir=scratch / "real-warm", workers=workers)  # fork server up
     start = time.perf_counter()
     result = execute(graph, plan, workdir=scratch / "real", workers=workers)

@@ -1,20 +1,37 @@
 """One reduction request end to end: derive → propose → guard → execute → record.
 
-The command line and (later) the REST service both go through :func:`run_reduction`,
-so a reduction behaves the same whoever asks for it. Everything a reduction decides is
-stored in the work directory's database by the executor, not kept in memory.
+The command line and the REST service both go through :func:`run_reduction`, so a
+reduction behaves the same whoever asks for it. Each layer is called once and only
+downward: the derivation (through its cache), the sequencer's proposal, the job specs
+(inputs hashed once — which is where proposed skips of reusable jobs are dropped), the
+guard (:func:`radps_seq.plan.accept`, once per plan and per re-plan), the executor,
+then the record in MLflow. Everything a reduction decides is stored in the work
+directory's database by the executor, not kept in memory.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import RadpsError
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
+
+    from .cascade import Workflow
+    from .derive import Derivation
+    from .execute import Decision, Prepared, ReductionResult
+    from .execute.executors import Replan
+    from .plan import CheckedPlan, PlanContext, Sequencer
+    from .plan.base import Observed
+    from .plan.plan import Plan
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +41,11 @@ DEFAULT_PLANNER = "dfs"
 
 @dataclass
 class ReductionRequest:
-    """What a user asks for; defaults are those of ``radps-seq run``."""
+    """What a user asks for; the one place request defaults live (the command line
+    passes only what was given). ``association_preference`` None is the derivation's
+    own default; ``tracking_uri`` None is MLflow's rule (``$MLFLOW_TRACKING_URI``, else
+    ``sqlite:///mlflow.db`` here) — it is passed on explicitly, never through the
+    environment."""
 
     workflow: str
     inputs: Sequence[str]
@@ -33,7 +54,7 @@ class ReductionRequest:
     meta_targets: Sequence[str] = ()
     workflow_parameters: Mapping[str, Any] = field(default_factory=dict)
     parameter_set: str | None = None
-    association_preference: str = "raw_per_quality_level"
+    association_preference: str | None = None
     planner: str = DEFAULT_PLANNER
     model: str | None = None
     objective: str = "makespan"
@@ -54,17 +75,33 @@ class ReductionRequest:
     #: The id the run log records the reduction under (a new one when None).
     reduction_id: str | None = None
 
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> ReductionRequest:
+        """A request from keyword options named as the fields; None (an option not
+        given) keeps the field's default, and an unknown name is an error."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(options) - names)
+        if unknown:
+            raise RadpsError(f"unknown reduction option(s): {', '.join(unknown)}")
+        return cls(**{k: v for k, v in options.items() if v is not None})
+
     def derivation_options(self) -> dict[str, Any]:
+        preference = {"association_preference": self.association_preference}
         return {
             "tasks": list(self.tasks),
             "meta_targets": list(self.meta_targets),
             "workflow_parameters": dict(self.workflow_parameters),
             "parameter_set_name": self.parameter_set,
-            "association_preference": self.association_preference,
+            **(preference if self.association_preference is not None else {}),
         }
 
+    def plan_context(self) -> PlanContext:
+        from .plan import PlanContext
 
-def derive_for(request: ReductionRequest, progress: bool = False) -> tuple[Any, Any]:
+        return PlanContext(workers=self.workers, objective=self.objective, seed=self.seed)
+
+
+def derive_for(request: ReductionRequest, progress: bool = False) -> tuple[Workflow, Derivation]:
     """The loaded cascade and its derivation for the request (through the caches)."""
     from .derive.request import derive_request, load
 
@@ -72,86 +109,50 @@ def derive_for(request: ReductionRequest, progress: bool = False) -> tuple[Any, 
     derivation = derive_request(
         workflow, list(request.inputs), workdir=request.workdir, progress=progress,
         **request.derivation_options(),
-    )
+    )  # fmt: skip
     return workflow, derivation
 
 
-def sequencer_for(request: ReductionRequest) -> Any:
-    """The request's sequencer, fitted on the work directory's run log when it learns."""
+def sequencer_for(request: ReductionRequest) -> Sequencer:
+    """The request's sequencer, fitted on the work directory's run log when it learns
+    from it (the ``learns_from_runlog`` tag) and no trained model is named."""
     from .plan import get_sequencer
 
     params: dict[str, Any] = {}
     if request.model:
         params["model"] = request.model
+        if request.tracking_uri:
+            params["tracking_uri"] = request.tracking_uri  # models:/ look-ups
     if request.skip_threshold is not None:
         params["skip_threshold"] = request.skip_threshold
     try:
         sequencer = get_sequencer(request.planner, **params)
     except TypeError as exc:
         raise RadpsError(f"planner {request.planner!r} does not take {sorted(params)}: {exc}") from None
-    return sequencer.fit(_run_log(request) if _learns(sequencer, request) else None)
-
-
-def _learns(sequencer: Any, request: ReductionRequest) -> bool:
     if getattr(sequencer, "uses_truth", False):
         raise RadpsError(
             f"planner {request.planner!r} needs the true outcomes of the jobs and is for offline "
             "replay only; choose another planner for a reduction"
         )
-    return request.planner in {"critical-path", "learned"} and not request.model
+    learns = getattr(sequencer, "learns_from_runlog", False) and not request.model
+    return sequencer.fit(_run_log(request) if learns else None)
 
 
-def _run_log(request: ReductionRequest) -> Any:
-    from .runlog import load_runs
+def _run_log(request: ReductionRequest) -> pd.DataFrame | None:
+    from .runlog import RUNLOG_FILE, load_runs
 
-    where = request.runlog_url or request.workdir
-    if request.runlog_url is None and not (Path(request.workdir) / "runlog.sqlite").exists():
+    if request.runlog_url is None and not (Path(request.workdir) / RUNLOG_FILE).exists():
         return None
-    frame = load_runs(where)
+    frame = load_runs(request.runlog_url or request.workdir)
     return frame if len(frame) else None
 
 
-def propose(request: ReductionRequest, derivation: Any) -> Any:
-    from .plan import PlanContext
-
-    sequencer = sequencer_for(request)
-    context = PlanContext(workers=request.workers, objective=request.objective, seed=request.seed)
-    return sequencer.propose(derivation.graph, context)
+def propose(request: ReductionRequest, derivation: Derivation) -> Plan:
+    """The sequencer's proposal, unchecked (``radps-seq plan`` shows it as proposed)."""
+    return sequencer_for(request).propose(derivation.graph, request.plan_context())
 
 
-def run_reduction(request: ReductionRequest, progress: bool = False) -> tuple[Any, Any, Any]:
-    """Run the request; returns (derivation, proposed plan, executor result)."""
-    from .execute import execute
-
-    workflow, derivation = derive_for(request, progress=progress)
-    require_targets(derivation, request)
-    plan = propose(request, derivation)
-    if plan.skip:
-        plan = keep_reused(plan, request, workflow, derivation)
-    result = execute(
-        derivation.graph,
-        plan,
-        workdir=request.workdir,
-        workflow=workflow,
-        executor=request.executor,
-        workers=request.workers,
-        scheduler=request.scheduler,
-        dummy=request.dummy,
-        force=request.force,
-        force_downstream=list(request.force_downstream) or False,
-        retries=request.retries,
-        timeout_s=request.timeout_s,
-        runlog_url=request.runlog_url,
-        reduction_id=request.reduction_id,
-        output_dir=request.output_dir,
-        progress=progress,
-    )
-    if request.track:
-        _track(request, result, plan)
-    return derivation, plan, result
-
-
-def require_targets(derivation: Any, request: ReductionRequest) -> None:
+def require_targets(derivation: Derivation, request: ReductionRequest) -> None:
     """A reduction with nothing to produce is a mistake in the request: say which."""
     graph = derivation.graph
     if any(graph.nodes[n]["target"] for n in graph):
@@ -165,24 +166,139 @@ def require_targets(derivation: Any, request: ReductionRequest) -> None:
     )
 
 
-def keep_reused(plan: Any, request: ReductionRequest, workflow: Any, derivation: Any) -> Any:
-    """Drop proposed skips of jobs whose products already exist: skipping them saves no
-    compute and would change products that earlier reductions delivered."""
-    from .plan import Plan
+@dataclass
+class Checked:
+    """A request between the guard and the executor: its derivation, the checked plan,
+    the prepared specs, and the sequencer with the context it planned in."""
 
-    unskipped = Plan(plan.planner, list(plan.order), [], dict(plan.predictions))
-    decisions = _decisions(request, workflow, derivation, unskipped)
-    reused = {d.job for d in decisions if d.action == "reuse"}
-    kept = [job for job in plan.skip if job not in reused]
-    if len(kept) != len(plan.skip):
-        log.info("%d proposed skip(s) dropped: their products already exist", len(plan.skip) - len(kept))
-    return Plan(plan.planner, list(plan.order), kept, dict(plan.predictions))
+    workflow: Workflow
+    derivation: Derivation
+    plan: CheckedPlan
+    prepared: Prepared
+    sequencer: Sequencer
+    context: PlanContext
 
 
-def _track(request: ReductionRequest, result: Any, plan: Any) -> None:
+def check_request(
+    request: ReductionRequest, progress: bool = False, save_memo: bool = True
+) -> Checked:
+    """Derive, propose, prepare the specs, drop skips of reusable jobs, and guard.
+
+    Proposed skips of jobs whose products already exist are dropped before the guard
+    sees the plan: skipping them saves no compute and would change products earlier
+    reductions delivered. ``save_memo=False`` leaves the work directory untouched.
+    """
+    from .execute import prepare, reusable
+    from .plan import accept
+
+    workflow, derivation = derive_for(request, progress=progress)
+    require_targets(derivation, request)
+    sequencer = sequencer_for(request)
+    context = request.plan_context()
+    proposal = sequencer.propose(derivation.graph, context)
+    prepared = prepare(
+        derivation.graph,
+        workdir=request.workdir,
+        workflow=workflow,
+        workers=request.workers,
+        dummy=request.dummy,
+        force=request.force,
+        force_downstream=list(request.force_downstream) or False,
+        retries=request.retries,
+        timeout_s=request.timeout_s,
+        save_memo=save_memo,
+    )
+    if proposal.skip:
+        kept = proposal.without_skips(reusable(prepared, request.workdir))
+        if len(kept.skip) != len(proposal.skip):
+            dropped = len(proposal.skip) - len(kept.skip)
+            log.info("%d proposed skip(s) dropped: their products already exist", dropped)
+        proposal = kept
+    plan, _ = accept(proposal, derivation.graph, context)
+    return Checked(workflow, derivation, plan, prepared, sequencer, context)
+
+
+def run_reduction(
+    request: ReductionRequest, progress: bool = False
+) -> tuple[Derivation, CheckedPlan, ReductionResult]:
+    """Run the request; returns its derivation, the plan that ran and the result."""
+    from .execute import execute
+
+    checked = check_request(request, progress=progress)
+    replan = None
+    if getattr(checked.sequencer, "replans", False):
+        replan = guarded_replan(checked.sequencer, checked.derivation.graph, checked.plan,
+                                checked.context)  # fmt: skip
+    result = execute(
+        checked.derivation.graph,
+        checked.plan,
+        workdir=request.workdir,
+        workflow=checked.workflow,
+        executor=request.executor,
+        workers=request.workers,
+        scheduler=request.scheduler,
+        dummy=request.dummy,
+        runlog_url=request.runlog_url,
+        reduction_id=request.reduction_id,
+        output_dir=request.output_dir,
+        progress=progress,
+        prepared=checked.prepared,
+        replan=replan,
+    )
+    if request.track:
+        track(request, result, checked.plan)
+    return checked.derivation, checked.plan, result
+
+
+def dry_run_reduction(
+    request: ReductionRequest,
+) -> tuple[Derivation, CheckedPlan, list[Decision]]:
+    """What :func:`run_reduction` would run, reuse or skip, and why; writes nothing."""
+    from .execute import dry_run
+
+    checked = check_request(request, save_memo=False)
+    decisions = dry_run(checked.derivation.graph, checked.plan, workdir=request.workdir,
+                        prepared=checked.prepared)  # fmt: skip
+    return checked.derivation, checked.plan, decisions
+
+
+def guarded_replan(
+    sequencer: Sequencer, graph: nx.DiGraph, plan: CheckedPlan, context: PlanContext
+) -> Replan:
+    """The sequencer's ``replan`` with every new plan checked by the guard first.
+
+    A re-plan changes the priorities of the jobs not yet started; the skips stay those
+    the reduction started with (jobs may already have been skipped or run), so that is
+    the plan the guard checks. A refused re-plan is ignored — the current plan goes on
+    — and the guard's reasons are logged.
+    """
+    from .plan import accept
+    from .plan.plan import Plan
+
+    current = plan
+
+    def replan(observed: Observed) -> CheckedPlan | None:
+        nonlocal current
+        proposal = sequencer.replan(graph, current, observed, context)
+        if proposal is None:
+            return None
+        if set(proposal.skip) != set(current.skip):
+            log.info("re-plan of planner %r: its skip changes are not applied", proposal.planner)
+        candidate = Plan(proposal.planner, list(proposal.order), list(current.skip),
+                         dict(proposal.predictions))  # fmt: skip
+        checked, violations = accept(candidate, graph, context, fallback=current)
+        if violations:
+            return None
+        current = checked
+        return checked
+
+    return replan
+
+
+def track(request: ReductionRequest, result: ReductionResult, plan: CheckedPlan) -> None:
     """Log the reduction to MLflow next to the offline experiments; never fail the run."""
     try:
-        from .experiments import log_reduction_run
+        from .tracking import log_reduction_run
 
         log_reduction_run(
             result.to_dict() | {"refused": list(result.refused)},
@@ -192,26 +308,3 @@ def _track(request: ReductionRequest, result: Any, plan: Any) -> None:
         )
     except Exception as exc:  # tracking is a convenience; the products are what matter
         log.warning("could not log the reduction to MLflow: %s: %s", type(exc).__name__, exc)
-
-
-def dry_run_reduction(request: ReductionRequest) -> tuple[Any, Any, list[Any]]:
-    workflow, derivation = derive_for(request)
-    require_targets(derivation, request)
-    plan = propose(request, derivation)
-    if plan.skip:
-        plan = keep_reused(plan, request, workflow, derivation)
-    return derivation, plan, _decisions(request, workflow, derivation, plan)
-
-
-def _decisions(request: ReductionRequest, workflow: Any, derivation: Any, plan: Any) -> list[Any]:
-    from .execute import dry_run
-
-    return dry_run(
-        derivation.graph,
-        plan,
-        workdir=request.workdir,
-        workflow=workflow,
-        force=request.force,
-        force_downstream=list(request.force_downstream) or False,
-        dummy=request.dummy,
-    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from .cascade import DataSource, Task, Workflow
@@ -178,6 +179,8 @@ def reduction_text(summary: dict[str, Any], result: Any, request: Any) -> str:
     lines.append(f"products: {request.workdir}/products/<task>/<job id>/")
     if request.output_dir:
         lines.append(f"target products copied to: {request.output_dir}")
-    lines.append(f"run log: {request.runlog_url or str(request.workdir) + '/runlog.sqlite'}"
+    from .runlog.store import RUNLOG_FILE
+
+    lines.append(f"run log: {request.runlog_url or os.path.join(request.workdir, RUNLOG_FILE)}"
                  f"  (export: radps-seq runs --workdir {request.workdir} --format csv)")
     return "\n".join(lines)

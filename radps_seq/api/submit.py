@@ -126,7 +126,7 @@ def derive_now(kwargs: dict[str, Any]) -> dict[str, Any]:
     from radps_seq.reduction import ReductionRequest, derive_for
 
     try:
-        _, derivation = derive_for(ReductionRequest(**kwargs))
+        _, derivation = derive_for(ReductionRequest.from_options(kwargs))
     except RadpsError as exc:
         raise Invalid(str(exc)) from None
     return derivation_record(derivation)

@@ -35,7 +35,7 @@ def run(database: str, reduction_id: str) -> int:
     row = store.get(reduction_id)
     if row is None or row["status"] != "running":
         return 0
-    request = ReductionRequest(**row["request"]["kwargs"], reduction_id=reduction_id)
+    request = ReductionRequest.from_options({**row["request"]["kwargs"], "reduction_id": reduction_id})
     try:
         _, derivation = derive_for(request)
         store.update(reduction_id, only_if=("running",), derivation=derivation_record(derivation))
@@ -65,7 +65,7 @@ def _mlflow_run(request: Any, reduction_id: str) -> dict[str, str]:
     if not request.track or not request.tracking_uri:
         return {}
     try:
-        from radps_seq.experiments.tracking import REDUCTIONS_EXPERIMENT, client
+        from radps_seq.tracking import REDUCTIONS_EXPERIMENT, client
 
         mlflow_client = client(request.tracking_uri)
         experiment = mlflow_client.get_experiment_by_name(REDUCTIONS_EXPERIMENT)

@@ -95,10 +95,10 @@ targets_options = [
     click.option("-wps", "--workflow-parameter-set", "parameter_set", default=None, help="Named parameter set."),
     click.option(
         "--association-preference",
-        default="raw_per_quality_level",
-        show_default=True,
+        default=None,
         type=click.Choice(["raw", "master", "raw_per_quality_level", "master_per_quality_level"]),
-        help="Prefer processing raw calibrations or on-disk masters.",
+        help="Prefer processing raw calibrations or on-disk masters [default: the cascade's: "
+        "raw calibrations per quality level].",
     ),
 ]
 
@@ -121,56 +121,59 @@ def derive_from_options(options: dict[str, Any], progress: bool = True) -> Any:
         meta_targets=list(options.get("meta_targets") or ()),
         workflow_parameters=dict(options.get("workflow_parameters") or ()),
         parameter_set_name=options.get("parameter_set"),
-        association_preference=options.get("association_preference", "raw_per_quality_level"),
+        **{k: options[k] for k in ("association_preference",) if options.get(k)},
     )
 
 
 
+#: Command-line option name -> ReductionRequest field, where the two differ.
+_REQUEST_FIELDS = {"timeout": "timeout_s", "output": "output_dir"}
+#: Options of the run commands that are no request field.
+_NOT_REQUEST = {"fmt", "dry_run", "no_track"}
+
+
+def _unset(value: Any) -> bool:
+    return value is None or value is False or (isinstance(value, tuple | list) and not value)
+
+
 def reduction_request(options: dict[str, Any]) -> Any:
+    """The :class:`~radps_seq.reduction.ReductionRequest` of the given options; options
+    not given (None, empty) keep the request's defaults, stated there only."""
     from ..reduction import ReductionRequest
 
     if not options.get("workdir"):
         raise RadpsError("--workdir is required: it holds the products, the caches and the run log")
-    return ReductionRequest(
-        workflow=options["workflow"],
-        inputs=list(options["inputs"]),
-        workdir=options["workdir"],
-        tasks=list(options.get("tasks") or ()),
-        meta_targets=list(options.get("meta_targets") or ()),
-        workflow_parameters=dict(options.get("workflow_parameters") or ()),
-        parameter_set=options.get("parameter_set"),
-        association_preference=options.get("association_preference", "raw_per_quality_level"),
-        planner=options.get("planner") or "dfs",
-        model=options.get("model"),
-        objective=options.get("objective") or "makespan",
-        skip_threshold=options.get("skip_threshold"),
-        seed=options.get("seed") or 0,
-        workers=options.get("workers") or 1,
-        executor=options.get("executor") or "local",
-        scheduler=options.get("scheduler"),
-        dummy=bool(options.get("dummy")),
-        force=bool(options.get("force")),
-        force_downstream=list(options.get("force_downstream") or ()),
-        retries=options.get("retries"),
-        timeout_s=options.get("timeout"),
-        output_dir=options.get("output"),
-        runlog_url=options.get("runlog_url"),
-        tracking_uri=options.get("tracking_uri"),
-        track=not options.get("no_track"),
-    )
+    given = {
+        _REQUEST_FIELDS.get(name, name): value
+        for name, value in options.items()
+        if name not in _NOT_REQUEST and not _unset(value)
+    }
+    given["inputs"] = list(options["inputs"])
+    if "workflow_parameters" in given:
+        given["workflow_parameters"] = dict(given["workflow_parameters"])
+    if options.get("no_track"):
+        given["track"] = False
+    return ReductionRequest.from_options(given)
+
+
+def default_help(name: str) -> str:
+    """A request default for an option's help text (ReductionRequest states it)."""
+    from ..reduction import ReductionRequest
+
+    return f"[default: {ReductionRequest.__dataclass_fields__[name].default}]"
 
 
 planner_options = [
-    click.option("--planner", default="dfs", show_default=True,
-                 help="Sequencer: dfs, bfs, type, dynamic, random, critical-path, learned."),
+    click.option("--planner", default=None,
+                 help=f"Sequencer: dfs, bfs, type, dynamic, random, critical-path, learned. {default_help('planner')}"),
     click.option("--model", default=None, help="Learned planner model: a folder or models:/NAME/VERSION."),
-    click.option("--objective", type=click.Choice(["makespan", "interactive"]), default="makespan",
-                 show_default=True, help="What the learned planner optimises."),
+    click.option("--objective", type=click.Choice(["makespan", "interactive"]), default=None,
+                 help=f"What the learned planner optimises. {default_help('objective')}"),
     click.option("--skip-threshold", type=float, default=None,
                  help="Learned planner: propose a skip only above this no-op probability."),
-    click.option("--seed", type=int, default=0, show_default=True, help="Seed of random planners."),
-    click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-                 help="Jobs run at the same time."),
+    click.option("--seed", type=int, default=None, help=f"Seed of random planners. {default_help('seed')}"),
+    click.option("--workers", type=click.IntRange(min=1), default=None,
+                 help=f"Jobs run at the same time. {default_help('workers')}"),
 ]
 
 

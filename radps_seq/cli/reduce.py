@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import click
 
 from ..errors import RadpsError
 from .options import (
+    default_help,
     derivation_options,
     derive_from_options,
     emit,
@@ -25,8 +25,8 @@ from .options import (
 @click.command()
 @derivation_options
 @with_options(planner_options)
-@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Local processes or a Dask cluster.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default=None,
+              help=f"Local processes or a Dask cluster. {default_help('executor')}")
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
 @click.option("--dummy", is_flag=True, help="Call no recipe: each job writes placeholder products.")
 @click.option("-n", "--dry-run", is_flag=True, help="Say what would run or be reused, and why.")
@@ -48,9 +48,6 @@ def run(fmt: str, dry_run: bool, **options: Any) -> None:
     from ..render import decisions_text, reduction_text
 
     request = reduction_request(options)
-    if request.tracking_uri:
-        # one store for this command: the reduction's run and models:/NAME/VERSION look-ups
-        os.environ["MLFLOW_TRACKING_URI"] = request.tracking_uri
     if dry_run:
         _, plan, decisions = dry_run_reduction(request)
         record = {"planner": plan.planner, "decisions": [d.__dict__ for d in decisions]}
@@ -72,13 +69,13 @@ def run(fmt: str, dry_run: bool, **options: Any) -> None:
 @format_option("json", "csv", "parquet")
 def runs(workdir: str | None, runlog_url: str | None, reduction: str | None, output: str | None, fmt: str) -> None:
     """Export the run log: one row per job execution attempt."""
-    from ..runlog import export_runs
+    from ..runlog import RUNLOG_FILE, export_runs
 
     where = runlog_url or workdir
     if where is None:
         raise RadpsError("give --workdir W or --runlog-url URL")
-    if runlog_url is None and not (Path(workdir) / "runlog.sqlite").exists():
-        raise RadpsError(f"{workdir}: no run log here (runlog.sqlite); run a reduction with --workdir {workdir} first")
+    if runlog_url is None and not (Path(workdir) / RUNLOG_FILE).exists():
+        raise RadpsError(f"{workdir}: no run log here ({RUNLOG_FILE}); run a reduction with --workdir {workdir} first")
     if fmt == "parquet" and output is None:
         raise RadpsError("parquet is binary: give -o FILE")
     export_runs(where, format=fmt, out=output, reduction_id=reduction)

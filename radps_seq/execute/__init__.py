@@ -1,4 +1,4 @@
-"""Executing job graphs: local and Dask executors, cache keys, the product store,
+"""Executing checked plans: executors (local, Dask), cache keys, the product store,
 recipe calls, dry runs.
 
 The public entry points are :func:`execute` (run a reduction), :func:`dry_run` (say
@@ -6,9 +6,11 @@ what would run or be reused, and why) and :func:`run_job_folder` (re-run one job
 its folder, what each job's ``command.sh`` does).
 """
 
-from .dry_run import dry_run
-from .engine import EXECUTORS, execute
+from .dry_run import dry_run, reusable
+from .engine import execute
+from .executors import EXECUTORS, get_executor
 from .folder import run_job_folder
+from .prepare import Prepared, prepare
 from .result import (
     CACHED,
     FAILED,
@@ -29,8 +31,12 @@ __all__ = [
     "SUCCEEDED",
     "Decision",
     "JobOutcome",
+    "Prepared",
     "ReductionResult",
     "dry_run",
     "execute",
+    "get_executor",
+    "prepare",
+    "reusable",
     "run_job_folder",
 ]

@@ -1,7 +1,7 @@
 """``execute``: one reduction from a job graph and a plan to products and a run record.
 
-The steps: the guard checks the plan (a refused plan falls back to the bfs baseline
-and the refusal is recorded with its reasons); specs are prepared; the reduction and
+The plan arrives checked by the guard (a refusal travels with it, to be recorded with
+its reasons); specs are prepared (unless the caller already did); the reduction and
 its job states go into the database; the executor runs the jobs while every outcome is
 logged; target products are delivered to ``output_dir``; the summary closes the record.
 """
@@ -20,20 +20,21 @@ from typing import Any
 import networkx as nx
 
 from radps_seq.errors import InputError, RadpsError
+from radps_seq.plan.plan import CheckedPlan
 from radps_seq.runlog import RunLog
 
-from .prepare import prepare, raw_inputs
+from .executors import Replan, get_executor
+from .prepare import Prepared, prepare, raw_inputs
 from .record import Recorder
 from .result import FAILED, PRODUCED, JobOutcome, ReductionResult
 from .runner import RunContext
+from .spec import JobSpec
 from .workdb import WorkDB
-
-EXECUTORS = ("local", "dask")
 
 
 def execute(
     graph: nx.DiGraph,
-    plan: Any,
+    plan: CheckedPlan,
     *,
     workdir: str | os.PathLike,
     workflow: Any = None,
@@ -49,42 +50,42 @@ def execute(
     reduction_id: str | None = None,
     output_dir: str | os.PathLike | None = None,
     progress: bool = False,
+    prepared: Prepared | None = None,
+    replan: Replan | None = None,
 ) -> ReductionResult:
-    """Run the complete jobs of ``graph`` in the order of ``plan`` (a
-    :class:`radps_seq.plan.Plan`, its dict, or None for the bfs baseline).
+    """Run the complete jobs of ``graph`` in the order of ``plan``, a plan the guard
+    accepted (:func:`radps_seq.plan.accept`); anything else is refused.
 
     ``retries`` and ``timeout_s`` are one value for every task or a mapping by task name
     (``"*"`` for the rest). ``force=True`` recomputes everything; ``force`` and
     ``force_downstream`` may also name tasks or job ids (the latter forcing their
     descendants too). ``dummy`` calls no recipe: each job writes placeholder products.
+    ``prepared`` reuses specs already prepared with these options; ``replan`` is called
+    as jobs finish and may return a new checked plan (see
+    :mod:`radps_seq.execute.executors`).
     """
-    if executor not in EXECUTORS:
-        raise RadpsError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
     if int(workers) < 1:
         raise RadpsError(f"workers must be at least 1, got {workers}")
-    workdir = Path(workdir).resolve()
-    try:
-        workdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create work directory {workdir}: {exc.strerror}") from exc
+    runner = get_executor(executor, int(workers), scheduler)
+    workdir = _workdir(workdir)
     out = _output_dir(output_dir)
-    if not dummy and executor == "local":
+    if prepared is None:
+        prepared = prepare(
+            graph,
+            workdir=workdir,
+            workflow=workflow,
+            workers=workers,
+            dummy=dummy,
+            force=force,
+            force_downstream=force_downstream,
+            retries=retries,
+            timeout_s=timeout_s,
+        )
+    specs = prepared.in_plan(plan)
+    if not dummy and executor == "local" and any(_will_run(spec) for spec in specs.values()):
         from .forkserver import fork_server
 
-        fork_server()  # it preloads its modules while the specs are prepared
-    prepared = prepare(
-        graph,
-        plan,
-        workdir=workdir,
-        workflow=workflow,
-        workers=workers,
-        dummy=dummy,
-        force=force,
-        force_downstream=force_downstream,
-        retries=retries,
-        timeout_s=timeout_s,
-    )
-    plan = prepared.plan
+        fork_server()  # it preloads its modules while the first jobs are set up
     workflow_name = getattr(workflow, "name", None) or graph.graph.get("workflow")
     reduction_id = reduction_id or uuid.uuid4().hex[:16]
     runlog = RunLog(runlog_url or workdir)
@@ -96,7 +97,7 @@ def execute(
             inputs=raw_inputs(graph),
             planner=plan.planner,
             plan=plan.to_dict(),
-            refused=prepared.refused,
+            refused=plan.refused,
             executor=executor,
             workers=workers,
             workdir=str(workdir),
@@ -108,41 +109,13 @@ def execute(
             reduction_id=reduction_id,
             workflow=workflow_name,
             planner=plan.planner,
-            total=len(prepared.specs),
+            total=len(specs),
             progress=progress,
         )
-        recorder.states({job: (spec.task, "pending") for job, spec in prepared.specs.items()})
-        incomplete = {job: recorder.incomplete(job) for job in prepared.incomplete}
-        recorder.flush()
         ctx = RunContext(str(workdir), dummy=dummy, executor=executor)
         start = time.time()
-        try:
-            if executor == "dask":
-                from .dask_executor import run_dask
-
-                outcomes = run_dask(prepared.specs, ctx, workers, recorder, scheduler)
-            else:
-                from .local import run_local
-
-                outcomes = run_local(prepared.specs, ctx, workers, recorder, recorder.started)
-        finally:
-            recorder.flush()
-        makespan = time.time() - start
-        outcomes.update(incomplete)
-        jobs = [outcomes[job] for job in _report_order(graph) if job in outcomes]
-        targets = _targets(graph)
-        missing = [t for t in targets if outcomes[t].status not in PRODUCED]
-        if out is not None:
-            deliver([job for job in jobs if job.id in set(targets)], out)
-        result = ReductionResult(
-            reduction=reduction_id,
-            status=_status(jobs, missing, len(targets)),
-            planner=plan.planner,
-            makespan_s=makespan,
-            jobs=jobs,
-            refused=prepared.refused,
-            missing_targets=missing,
-        )
+        outcomes = _run(runner, specs, prepared.incomplete, ctx, recorder, replan)
+        result = _result(graph, plan, reduction_id, outcomes, time.time() - start, out)
         runlog.finish_reduction(reduction_id, result.status, result.to_dict())
         return result
     except BaseException as exc:
@@ -153,6 +126,64 @@ def execute(
         raise
     finally:
         runlog.close()
+
+
+def _will_run(spec: JobSpec) -> bool:
+    """Surely runs (nothing to reuse): worth starting the fork server early for."""
+    return spec.previous is None or spec.forced is not None
+
+
+def _run(
+    runner: Any,
+    specs: dict[str, JobSpec],
+    incomplete: list[str],
+    ctx: RunContext,
+    recorder: Recorder,
+    replan: Replan | None,
+) -> dict[str, JobOutcome]:
+    """Every job's outcome, recorded as it comes; incomplete jobs recorded as such."""
+    recorder.states({job: (spec.task, "pending") for job, spec in specs.items()})
+    outcomes = {job: recorder.incomplete(job) for job in incomplete}
+    recorder.flush()
+    try:
+        outcomes |= runner.run(specs, ctx, recorder, recorder.started, replan)
+    finally:
+        recorder.flush()
+    return outcomes
+
+
+def _result(
+    graph: nx.DiGraph,
+    plan: CheckedPlan,
+    reduction_id: str,
+    outcomes: dict[str, JobOutcome],
+    makespan: float,
+    out: Path | None,
+) -> ReductionResult:
+    """The reduction's result (its target products delivered to ``out`` first)."""
+    jobs = [outcomes[job] for job in _report_order(graph) if job in outcomes]
+    targets = _targets(graph)
+    missing = [t for t in targets if outcomes[t].status not in PRODUCED]
+    if out is not None:
+        deliver([job for job in jobs if job.id in set(targets)], out)
+    return ReductionResult(
+        reduction=reduction_id,
+        status=_status(jobs, missing, len(targets)),
+        planner=plan.planner,
+        makespan_s=makespan,
+        jobs=jobs,
+        refused=list(plan.refused),
+        missing_targets=missing,
+    )
+
+
+def _workdir(workdir: str | os.PathLike) -> Path:
+    path = Path(workdir).resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create work directory {path}: {exc.strerror}") from exc
+    return path
 
 
 def _targets(graph: nx.DiGraph) -> list[str]:

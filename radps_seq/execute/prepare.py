@@ -1,66 +1,51 @@
-"""From a job graph and a checked plan to the job specs a run (or a dry run) works on.
+"""From a job graph to the job specs a run (or a dry run) works on.
 
-Done once, in the parent, before anything runs: the guard's verdict, recipe
-resolution per task, content hashes of every on-disk input (through the memo), the
+Done once, in the parent, before anything runs, and before the guard sees the plan (so
+proposed skips of jobs that will be reused can be dropped first): recipe resolution per
+task, content hashes of every on-disk input (through the memo), the
 logical keys and previous results for change reasons, and the forced jobs.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
 from radps_seq.errors import RadpsError
+from radps_seq.plan.plan import CheckedPlan
 
 from .hashing import hash_files
 from .recipe_call import RecipeCallError, RecipeRef, recipe_ref
 from .spec import CategoryRule, InputSpec, JobSpec, forced_reasons, logical_keys, per_task
 from .workdb import WorkDB
 
-log = logging.getLogger("radps_seq.execute")
-
 
 @dataclass
 class Prepared:
-    plan: Any  # radps_seq.plan.Plan that will run
-    refused: list[str]
-    specs: dict[str, JobSpec]  # planned jobs, in plan order
+    """The specs of every complete job (topological order, nothing skipped yet) and the
+    incomplete jobs; :meth:`in_plan` applies a checked plan's order and skips."""
+
+    specs: dict[str, JobSpec]
     incomplete: list[str]
 
-
-def checked_plan(graph: nx.DiGraph, plan: Any, workers: int = 1) -> tuple[Any, list[str]]:
-    """The plan to run and the guard's refusal reasons (empty when it was accepted).
-
-    Only plans the guard accepts run; a refused proposal falls back to the EDPS
-    breadth-first baseline, and the refusal is logged with every reason.
-    """
-    from radps_seq.plan import Plan, PlanContext, check, get_sequencer
-
-    if isinstance(plan, Mapping):
-        plan = Plan.from_dict(dict(plan))
-    refused: list[str] = []
-    if plan is not None:
-        refused = [str(v) for v in check(plan, graph)]
-        if not refused:
-            return plan, []
-        log.warning(
-            "plan of planner %r refused by the guard (%d violation(s)); running the bfs "
-            "baseline instead: %s",
-            plan.planner,
-            len(refused),
-            "; ".join(refused[:10]),
-        )
-    baseline = get_sequencer("bfs").propose(graph, PlanContext(workers=max(1, int(workers))))
-    problems = check(baseline, graph)
-    if problems:
-        raise RadpsError(f"the job graph cannot be executed: {problems[0]}")
-    return baseline, refused
+    def in_plan(self, plan: CheckedPlan) -> dict[str, JobSpec]:
+        """The specs in the plan's order, its skips marked."""
+        if not isinstance(plan, CheckedPlan):
+            raise RadpsError(
+                "only plans the guard accepted run: pass the plan through "
+                "radps_seq.plan.accept(plan, graph, context) first"
+            )
+        if set(plan.order) != self.specs.keys():
+            raise RadpsError("the checked plan does not cover the job graph it is run on")
+        skip = set(plan.skip)
+        return {
+            job: replace(self.specs[job], skipped=True) if job in skip else self.specs[job]
+            for job in plan.order
+        }
 
 
 def _jobs(graph: nx.DiGraph) -> None:
@@ -74,7 +59,6 @@ def _jobs(graph: nx.DiGraph) -> None:
 
 def prepare(
     graph: nx.DiGraph,
-    plan: Any,
     *,
     workdir: str | os.PathLike,
     workflow: Any = None,
@@ -86,11 +70,11 @@ def prepare(
     timeout_s: Any = None,
     save_memo: bool = True,
 ) -> Prepared:
+    """Specs of every complete job of ``graph``: inputs hashed (through the memo),
+    recipes resolved, previous results and forced jobs looked up — once per reduction."""
     _jobs(graph)
-    plan, refused = checked_plan(graph, plan, workers)
-    order = list(plan.order)
+    order = [job for job in nx.topological_sort(graph) if graph.nodes[job].get("complete", True)]
     planned = set(order)
-    skip = set(plan.skip)
     db = WorkDB(workdir, create=save_memo)
     files = [
         os.path.abspath(i.file)
@@ -148,7 +132,6 @@ def prepare(
             input_filter=CategoryRule.of(getattr(task, "input_filter", None)),
             output_filter=CategoryRule.of(getattr(task, "output_filter", None)),
             products=list(job.products),
-            skipped=job_id in skip,
             retries=int(per_task(retries, job.task, "retries") or 0),
             timeout_s=per_task(timeout_s, job.task, "timeout_s"),
             previous=previous.get(keys[job_id]),
@@ -156,7 +139,7 @@ def prepare(
             error=error,
         )
     incomplete = [n for n, ok in graph.nodes(data="complete", default=True) if not ok]
-    return Prepared(plan, refused, specs, incomplete)
+    return Prepared(specs, incomplete)
 
 
 def raw_inputs(graph: nx.DiGraph) -> list[str]:

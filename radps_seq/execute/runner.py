@@ -25,13 +25,13 @@ from typing import Any
 
 from radps_seq.errors import RadpsError
 
-from .cache import MANIFEST, REUSED, cache_key, components, decide
-from .inputs import resolve_inputs
+from .cache import MANIFEST, REUSED, decide
 from .recipe_call import DUMMY, EXTERNAL, external_command
 from .result import CACHED, FAILED, SKIPPED, SUCCEEDED, Attempt, FileRef, JobOutcome
 from .spec import JobSpec
 from .store import ProductStore
 from .supervise import run_child
+from .verdict import BLOCKED, FAIL, REUSE, SKIP, judge
 
 _HOST = socket.gethostname()
 
@@ -87,37 +87,31 @@ def failed(spec: JobSpec, error: str) -> JobOutcome:
 
 
 def process_job(spec: JobSpec, parents: Mapping[str, JobOutcome], ctx: RunContext) -> JobOutcome:
-    """Run, reuse, skip or block one job given its planned parents' outcomes."""
+    """Run, reuse, skip or block one job given its planned parents' outcomes (as
+    :func:`~radps_seq.execute.verdict.judge` decides), with retries when it runs."""
     start = time.time()
     worker = worker_name(ctx)
-    relevant = spec.main_parents if spec.skipped else list(spec.parents)
-    for parent_id in relevant:
-        if parents[parent_id].status == FAILED:
-            return blocked(spec, parents[parent_id], worker)
-    if spec.skipped:
-        handed_on, problems = resolve_inputs(spec, parents, main_only=True)
-        if problems:  # nothing complete to hand on: its consumers must not run
-            return _failed_early(spec, start, worker, "; ".join(problems))
+    store = _store(ctx.workdir)
+    verdict = judge(spec, parents, store)
+    if verdict.action == BLOCKED:
+        return blocked(spec, parents[verdict.parent], worker)
+    if verdict.action == FAIL:
+        return _failed_early(spec, start, worker, verdict.reason)
+    if verdict.action == SKIP:
         return JobOutcome(
             spec.id,
             spec.task,
             SKIPPED,
-            passthrough=handed_on,
-            reason="skipped by plan",
+            passthrough=verdict.inputs,
+            reason=verdict.reason,
             attempts=[
-                Attempt(0, SKIPPED, start, start, worker=worker, cache_reason="skipped by plan")
+                Attempt(0, SKIPPED, start, start, worker=worker, cache_reason=verdict.reason)
             ],
         )
-    inputs, problems = resolve_inputs(spec, parents)
-    if spec.error or problems:
-        return _failed_early(spec, start, worker, spec.error or "; ".join(problems))
-    parts = components(spec.recipe.identity, spec.recipe.version, spec.parameters, inputs)
-    key = cache_key(parts)
-    store = _store(ctx.workdir)
-    folder = store.folder(spec.task, spec.id)
-    action, reason, manifest = decide(folder, key, parts, spec.previous, spec.forced)
-    if action == "reuse":
-        return _cached(spec, folder, manifest, parts, start, worker)
+    folder, parts, key, reason = verdict.folder, verdict.parts, verdict.key, verdict.reason
+    if verdict.action == REUSE:
+        return _cached(spec, folder, verdict.manifest, parts, start, worker)
+    inputs = verdict.inputs
     with store.lock(spec.id) as waited:
         if waited and not spec.forced:  # another run held the job: it may have finished it
             action, _, manifest = decide(folder, key, parts, spec.previous, None)

@@ -19,7 +19,6 @@ _EXPORTS = {
     "ComparisonResult": "radps_seq.experiments.harness",
     "tune": "radps_seq.experiments.tuning",
     "TuneResult": "radps_seq.experiments.tuning",
-    "log_reduction_run": "radps_seq.experiments.tracking",
 }
 
 __all__ = sorted(_EXPORTS)

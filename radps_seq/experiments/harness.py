@@ -195,7 +195,8 @@ def _track(
 ) -> None:
     import mlflow
 
-    from radps_seq.experiments import plots, tracking
+    from radps_seq import tracking
+    from radps_seq.experiments import plots
     from radps_seq.experiments.model_store import log_model
     from radps_seq.experiments.summary import to_markdown
 

@@ -156,7 +156,7 @@ def load_model(ref: str | Path, tracking_uri: str | None = None) -> LearnedModel
 def _download(uri: str, tracking_uri: str | None) -> Path:
     import mlflow.artifacts
 
-    from radps_seq.experiments.tracking import client
+    from radps_seq.tracking import client
 
     client(tracking_uri)
     try:

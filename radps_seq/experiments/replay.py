@@ -27,7 +27,7 @@ import networkx as nx
 from radps_seq.errors import RadpsError
 from radps_seq.plan.base import PlanContext, Sequencer
 from radps_seq.plan.graphs import complete_jobs, upward_rank
-from radps_seq.plan.guard import check
+from radps_seq.plan.guard import accept
 from radps_seq.plan.plan import Plan
 from radps_seq.plan.sequencers import get_sequencer
 
@@ -187,16 +187,14 @@ def replay_with_guard(
     truth: Truth,
     workers: int,
 ) -> ReplayResult:
-    """Propose, check, and replay — falling back to the breadth-first plan on refusal.
+    """Propose, check, and replay — through the same :func:`~radps_seq.plan.guard.accept`
+    as a reduction, so a refused proposal falls back to the same baseline.
 
-    This is what the executor does with a live proposal, so a sequencer that proposes
+    This is what a reduction does with a live proposal, so a sequencer that proposes
     invalid plans is scored on the fallback it caused and counted as ``refused=1`` with
     the guard's reasons.
     """
-    plan = sequencer.propose(job_graph, context)
-    violations = check(plan, job_graph)
-    if violations:
-        plan = get_sequencer("bfs").fit(None).propose(job_graph, context)
+    plan, violations = accept(sequencer.propose(job_graph, context), job_graph, context)
     result = replay(plan, job_graph, truth, workers)
     result.refused = int(bool(violations))
     result.violations = [str(v) for v in violations]

@@ -257,7 +257,7 @@ def _track(
     import mlflow
 
     from radps_seq.experiments.model_store import log_model
-    from radps_seq.experiments.tracking import client, experiment_id, log_values
+    from radps_seq.tracking import client, experiment_id, log_values
 
     mlflow_client = client(tracking_uri)
     experiment = experiment_id(mlflow_client, TRAINING_EXPERIMENT)

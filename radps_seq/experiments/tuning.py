@@ -135,7 +135,7 @@ def tune(
     experiment's ``tune`` section; log them to MLflow; return the best parameters."""
     import optuna
 
-    from radps_seq.experiments import tracking
+    from radps_seq import tracking
     from radps_seq.experiments.evaluate import References
     from radps_seq.experiments.harness import load_instances, split_folds
     from radps_seq.experiments.splits import for_seed, validation_folds

@@ -2,7 +2,8 @@
 anything runs (DESIGN.md 5.3), so a sequencer — learned or hand-written — can never make
 the executor run a job before its inputs exist or drop a mandatory product.
 
-``check`` lists every violation in one linear pass (position dict, one pass over the
+:func:`accept` is the one entry point between propose and execute: the reduction calls
+it once per plan (and once per re-plan), replay calls it the same way. ``check`` lists every violation in one linear pass (position dict, one pass over the
 edges, memoised pass-through availability) so that the operator sees all problems at
 once and a 10,000-job plan is checked in milliseconds. ``repair`` turns any proposal
 into the valid plan closest to it, for callers that prefer a corrected plan to a refusal.
@@ -18,13 +19,22 @@ the plan's.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from radps_seq.errors import RadpsError
 from radps_seq.plan.graphs import priority_order
-from radps_seq.plan.plan import Plan
+from radps_seq.plan.plan import CheckedPlan, Plan
+
+if TYPE_CHECKING:
+    from radps_seq.plan.base import PlanContext
+
+log = logging.getLogger(__name__)
+#: What runs when a proposal is refused: EDPS's breadth-first order, always valid.
+FALLBACK = "bfs"
 
 #: Every kind of violation ``check`` reports.
 KINDS = (
@@ -106,6 +116,49 @@ def check(plan: Plan, job_graph: nx.DiGraph) -> list[Violation]:
             )
         )
     return found
+
+
+def accept(
+    plan: Plan | None,
+    job_graph: nx.DiGraph,
+    context: PlanContext,
+    fallback: CheckedPlan | None = None,
+) -> tuple[CheckedPlan, list[Violation]]:
+    """The plan that may run, and the violations of ``plan`` (empty when accepted).
+
+    A refused proposal (or none at all) is replaced by ``fallback`` — the plan already
+    running, for a re-plan — or else by the :data:`FALLBACK` baseline, itself checked,
+    so a graph no plan can run is an error here and not in the executor. The refusal is
+    logged with its reasons, and a replacing baseline carries them (``refused``) to the
+    run record.
+    """
+    violations = check(plan, job_graph) if plan is not None else []
+    if plan is not None and not violations:
+        return CheckedPlan(plan.planner, list(plan.order), list(plan.skip), plan.predictions), []
+    if plan is not None:
+        log.warning(
+            "plan of planner %r refused by the guard (%d violation(s)); %s: %s",
+            plan.planner,
+            len(violations),
+            "keeping the current plan" if fallback else f"running the {FALLBACK} baseline instead",
+            "; ".join(str(v) for v in violations[:10]),
+        )
+    if fallback is not None:
+        return fallback, violations
+    from radps_seq.plan.sequencers import get_sequencer
+
+    baseline = get_sequencer(FALLBACK).fit(None).propose(job_graph, context)
+    problems = check(baseline, job_graph)
+    if problems:
+        raise RadpsError(f"the job graph cannot be executed: {problems[0]}")
+    checked = CheckedPlan(
+        baseline.planner,
+        list(baseline.order),
+        list(baseline.skip),
+        baseline.predictions,
+        [str(v) for v in violations],
+    )
+    return checked, violations
 
 
 def repair(plan: Plan, job_graph: nx.DiGraph) -> Plan:

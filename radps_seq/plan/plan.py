@@ -42,6 +42,16 @@ class Plan:
             "predictions": {job: dict(p) for job, p in self.predictions.items()},
         }
 
+    def without_skips(self, jobs: set[str]) -> Plan:
+        """The same plan without the skips of ``jobs`` (e.g. jobs whose products already
+        exist: skipping them saves nothing and would change delivered products)."""
+        return Plan(
+            self.planner,
+            list(self.order),
+            [job for job in self.skip if job not in jobs],
+            dict(self.predictions),
+        )
+
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent)
 
@@ -88,6 +98,18 @@ class Plan:
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(self.to_json(indent=2) + "\n")
+
+
+@dataclass
+class CheckedPlan(Plan):
+    """A plan the guard accepted for one job graph; only :func:`radps_seq.plan.guard.accept`
+    makes these, and the executor runs nothing else.
+
+    ``refused`` holds the guard's reasons when the proposal was refused and this is the
+    baseline that replaced it (empty when the proposal itself was accepted).
+    """
+
+    refused: list[str] = field(default_factory=list)
 
 
 def _id_list(value: Any, name: str, source: str) -> list[str]:

@@ -11,7 +11,7 @@ import numpy as np
 from astropy.io import fits
 
 from radps_seq.derive import Job, JobInput
-from radps_seq.plan import PlanContext, get_sequencer
+from radps_seq.plan import PlanContext, accept, get_sequencer
 
 
 class Cascade:
@@ -97,10 +97,15 @@ class Cascade:
         return job_id
 
 
+def checked(graph: nx.DiGraph, plan):
+    """``plan`` as the guard accepts it (or the baseline that replaces it)."""
+    return accept(plan, graph, PlanContext())[0]
+
+
 def bfs(graph: nx.DiGraph, skip=()):
     plan = get_sequencer("bfs").propose(graph, PlanContext())
     plan.skip = list(skip)
-    return plan
+    return checked(graph, plan)
 
 
 def imaging(root: Path, **science) -> tuple[Cascade, dict[str, str]]:

@@ -9,11 +9,11 @@ import sys
 from radps_seq.execute import execute
 from radps_seq.plan import Plan
 from tests.execute import recipes_for_tests  # noqa: F401 - registers the test recipes
-from tests.execute.helpers import bfs, sleepers
+from tests.execute.helpers import bfs, checked, sleepers
 
 root, workdir, n, seconds, workers, direction = sys.argv[1:]
 c, jobs, final = sleepers(root, int(n), float(seconds))
 order = jobs if direction == "forward" else jobs[::-1]
-plan = Plan("manual", [*order, final]) if direction == "reverse" else bfs(c.graph)
+plan = checked(c.graph, Plan("manual", [*order, final])) if direction == "reverse" else bfs(c.graph)
 result = execute(c.graph, plan, workdir=workdir, workers=int(workers))
 print(json.dumps(result.to_dict()))

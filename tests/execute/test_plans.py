@@ -8,7 +8,7 @@ from radps_seq.execute import execute
 from radps_seq.plan import Plan
 from radps_seq.runlog import RunLog, load_runs
 
-from .helpers import Cascade, bfs
+from .helpers import Cascade, bfs, checked
 
 
 def skippable_chain(tmp_path):
@@ -43,7 +43,7 @@ def test_running_instead_of_skipping_feeds_the_product(tmp_path, workdir):
 def test_refused_plan_falls_back_to_bfs_and_the_refusal_is_recorded(tmp_path, workdir):
     c, raw, fix, reduce = skippable_chain(tmp_path)
     bad = Plan("learned", order=[reduce, fix], skip=[reduce])
-    result = execute(c.graph, bad, workdir=workdir)
+    result = execute(c.graph, checked(c.graph, bad), workdir=workdir)
     assert result.planner == "bfs" and result.status == "succeeded"
     assert any(r.startswith("order: ") for r in result.refused)
     assert any(r.startswith("target-skipped: ") for r in result.refused)
@@ -69,7 +69,7 @@ def test_plan_order_decides_among_ready_jobs(tmp_path, workdir):
     c = Cascade(tmp_path)
     jobs = [c.job(f"t{i}", files=[(c.raw(f"r{i}"), "RAW")], target=True) for i in range(4)]
     order = [jobs[2], jobs[0], jobs[3], jobs[1]]
-    execute(c.graph, Plan("manual", order), workdir=workdir, workers=1)
+    execute(c.graph, checked(c.graph, Plan("manual", order)), workdir=workdir, workers=1)
     runs = load_runs(workdir).sort_values("start_ts")
     assert runs["job_id"].tolist() == order
 

@@ -76,7 +76,7 @@ def test_tunes_the_space_on_validation_folds_only(first):
 
 
 def test_trials_are_nested_mlflow_runs(first, setup):
-    from radps_seq.experiments.tracking import client
+    from radps_seq.tracking import client
 
     result, _ = first
     runs = client(setup["store"]).search_runs(

@@ -2,7 +2,7 @@ import networkx as nx
 import pytest
 
 from radps_seq.errors import RadpsError
-from radps_seq.plan import Plan, check, repair
+from radps_seq.plan import CheckedPlan, Plan, PlanContext, accept, check, repair
 from radps_seq.plan.testing import diamond, imaging_graph, job
 
 
@@ -187,3 +187,25 @@ def test_repair_refuses_a_cyclic_graph():
     g = nx.DiGraph([("a", "b"), ("b", "a")])
     with pytest.raises(RadpsError, match="cycle"):
         repair(Plan("p", ["a", "b"]), g)
+
+
+def test_accept_passes_a_valid_plan_through_checked():
+    g = diamond()
+    plan, violations = accept(Plan("p", ["a", "c", "b", "d"]), g, PlanContext())
+    assert isinstance(plan, CheckedPlan) and violations == [] and plan.refused == []
+    assert (plan.planner, plan.order) == ("p", ["a", "c", "b", "d"])
+
+
+def test_accept_replaces_a_refused_plan_by_the_checked_baseline_with_its_reasons():
+    g = diamond()
+    plan, violations = accept(Plan("p", ["d", "a"]), g, PlanContext())
+    assert plan.planner == "bfs" and check(plan, g) == []
+    assert plan.refused == [str(v) for v in violations] and violations
+    assert accept(None, g, PlanContext())[0].order == plan.order  # no proposal: baseline
+
+
+def test_accept_keeps_the_fallback_when_a_replan_is_refused():
+    g = diamond()
+    current, _ = accept(Plan("p", ["a", "b", "c", "d"]), g, PlanContext())
+    kept, violations = accept(Plan("p", ["d", "c", "b", "a"]), g, PlanContext(), fallback=current)
+    assert kept is current and kinds(violations)[0][0] == "order"

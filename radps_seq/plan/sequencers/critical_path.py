@@ -28,6 +28,7 @@ STATISTICS = ("mean", "median")
 
 class CriticalPathSequencer(BaseSequencer):
     name = "critical-path"
+    learns_from_runlog = True
 
     def __init__(self, statistic: str = "mean") -> None:
         self.statistic = statistic

@@ -58,9 +58,11 @@ class LearnedSequencer(BaseSequencer):
     model's gradient-boosting parameters, ``unseen_tasks`` (``"mean"``: task types never
     trained on weigh the baseline's mean runtime; ``"model"``: extrapolate from their
     inputs), and the skip model's tree size
-    (``skip_max_depth``, ``skip_min_samples_leaf``). Learned state: ``model_``."""
+    (``skip_max_depth``, ``skip_min_samples_leaf``), ``tracking_uri`` (the MLflow store a
+    ``models:/`` name is looked up in; None: MLflow's rule). Learned state: ``model_``."""
 
     name = "learned"
+    learns_from_runlog = True
 
     def __init__(
         self,
@@ -77,6 +79,7 @@ class LearnedSequencer(BaseSequencer):
         skip_max_depth: int = 4,
         skip_min_samples_leaf: int = 10,
         random_state: int = 0,
+        tracking_uri: str | None = None,
     ) -> None:
         self.objective = objective
         self.skip_threshold = skip_threshold
@@ -91,6 +94,7 @@ class LearnedSequencer(BaseSequencer):
         self.skip_max_depth = skip_max_depth
         self.skip_min_samples_leaf = skip_min_samples_leaf
         self.random_state = random_state
+        self.tracking_uri = tracking_uri
 
     def fit(self, run_log: pd.DataFrame | None = None) -> Self:
         """Train on ``run_log`` — or, when ``model`` is set, load that model instead
@@ -98,7 +102,7 @@ class LearnedSequencer(BaseSequencer):
         model leaves ``model_`` None: unit runtimes, no skips."""
         self._check_params()
         if self.model is not None:
-            self.model_ = _load(self.model)
+            self.model_ = _load(self.model, self.tracking_uri)
             return self
         self.model_ = None
         if run_log is not None and len(run_log):
@@ -271,11 +275,11 @@ def target_chains(
     return chain
 
 
-def _load(ref: Any) -> LearnedModel:
+def _load(ref: Any, tracking_uri: str | None = None) -> LearnedModel:
     from radps_seq.experiments.models import LearnedModel
 
     if isinstance(ref, LearnedModel):
         return ref
     from radps_seq.experiments.model_store import load_model
 
-    return load_model(ref)
+    return load_model(ref, tracking_uri=tracking_uri)

@@ -3,13 +3,13 @@ as nested runs, and where the tracking URI comes from."""
 
 import pytest
 
-from radps_seq.experiments import log_reduction_run
-from radps_seq.experiments.tracking import (
+from radps_seq.tracking import (
     REDUCTIONS_EXPERIMENT,
     OptunaMLflowCallback,
     artifact_root,
     client,
     experiment_id,
+    log_reduction_run,
     param_value,
     tracking_uri,
 )
