@@ -145,13 +145,13 @@ def _reduction_routes(app: FastAPI, svc: _Service) -> None:
         kwargs = request_kwargs(body, config)
         record = {"body": body.model_dump(), "kwargs": kwargs, "workflow": body.workflow,
                   "planner": planner_of(kwargs), "execute": body.execute}
+        if body.execute and len(store.queued()) >= config.max_queue:
+            raise Busy(f"the queue is full ({config.max_queue} reductions waiting); try again later")
+        derivation = derive_now(kwargs, require=body.execute)  # the worker derives again when it starts
+        reduction_id = store.add(record, status="queued" if body.execute else "derived", derivation=derivation)
         if body.execute:
-            if len(store.queued()) >= config.max_queue:
-                raise Busy(f"the queue is full ({config.max_queue} reductions waiting); try again later")
-            reduction_id = store.add(record, status="queued")
             svc.dispatcher.wake()
         else:
-            reduction_id = store.add(record, status="derived", derivation=derive_now(kwargs))
             response.status_code = 201
         response.headers["Location"] = f"/reductions/{reduction_id}"
         return svc.record(reduction_id)

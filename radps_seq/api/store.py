@@ -107,7 +107,8 @@ class ServiceStore:
         count = select(func.count()).select_from(table)
         if where is not None:
             query, count = query.where(where), count.where(where)
-        query = query.order_by(table.c.seq.desc()).offset(offset).limit(limit)
+        query = query.order_by(table.c.seq.desc(), table.c.created_ts.desc(), table.c.id)
+        query = query.offset(offset).limit(limit)
         with self.engine.connect() as conn:
             rows = [_decode(r._mapping) for r in conn.execute(query)]
             total = int(conn.execute(count).scalar() or 0)
@@ -132,7 +133,7 @@ class ServiceStore:
         query = (
             select(table.c.id, table.c.request, table.c.seq)
             .where(table.c.status == "queued")
-            .order_by(table.c.seq)
+            .order_by(table.c.seq, table.c.created_ts, table.c.id)
         )
         with self.engine.connect() as conn:
             return [_decode(r._mapping) for r in conn.execute(query)]

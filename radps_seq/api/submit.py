@@ -121,12 +121,18 @@ def derivation_record(derivation: Any) -> dict[str, Any]:
     return record
 
 
-def derive_now(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Derive the job graph of a request (no recipe runs); RadpsError → Invalid."""
-    from radps_seq.reduction import ReductionRequest, derive_for
+def derive_now(kwargs: dict[str, Any], require: bool = False) -> dict[str, Any]:
+    """Derive the job graph of a request (no recipe runs); RadpsError → Invalid.
 
+    With ``require``, a request with no target job to produce is refused now rather
+    than failing later in the queue."""
+    from radps_seq.reduction import ReductionRequest, derive_for, require_targets
+
+    request = ReductionRequest.from_options(kwargs)
     try:
-        _, derivation = derive_for(ReductionRequest.from_options(kwargs))
+        _, derivation = derive_for(request)
+        if require:
+            require_targets(derivation, request)
     except RadpsError as exc:
         raise Invalid(str(exc)) from None
     return derivation_record(derivation)

@@ -30,6 +30,7 @@ def test_an_executed_reduction_runs_in_the_background_and_records_everything(cli
     response = submit(client, inputs=["night1"], planner="bfs")
     assert response.status_code == 202, response.text
     assert response.json()["status"] in ("queued", "running")
+    assert len(response.json()["jobs"]) == 4  # derived at once: the graph is visible while it waits
     record = wait_final(client, response.json()["id"])
     assert record["status"] == "succeeded", record
     assert record["planner"] == "bfs"
@@ -177,3 +178,26 @@ def test_a_tracked_reduction_links_to_its_mlflow_run(site, tmp_path):
     assert link["url"] == f"http://127.0.0.1:5001/#/experiments/{link['experiment_id']}/runs/{link['run_id']}"
     run = MlflowClient(config.tracking_uri).get_run(link["run_id"])
     assert run.info.run_name == record["id"] and run.data.params["sequencer"] == "dfs"
+
+
+def test_a_request_with_nothing_to_reduce_is_refused_before_it_is_queued(client):
+    response = submit(client, inputs=["night0/catalog.fits"])
+    assert response.status_code == 422 and "nothing to reduce" in response.json()["detail"]
+    assert client.get("/reductions").json()["total"] == 0
+
+
+def test_a_reduction_running_when_the_service_stops_resumes_on_the_next_start(site, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from radps_seq.api import create_app
+
+    config = service_config(site, tmp_path / "w")
+    with TestClient(create_app(config)) as client:
+        reduction = submit(client, inputs=["night5"], parameter_set="slow").json()["id"]
+        wait_for(lambda: "pending" in job_states(client, reduction), 60.0)
+    with TestClient(create_app(config, start_dispatcher=False)) as client:
+        assert client.get(f"/reductions/{reduction}").json()["status"] == "queued"
+    with TestClient(create_app(config)) as client:
+        record = wait_final(client, reduction, timeout=120)
+    assert record["status"] == "succeeded"
+    assert {job["state"] for job in record["jobs"]} <= {"succeeded", "cached"}
