@@ -25,8 +25,10 @@ test-deps:
 	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	  postgresql chromium >/dev/null; fi
 
+# The suite runs with bytecode caching on, as users run: an environment that sets
+# PYTHONDONTWRITEBYTECODE would hide stale-.pyc bugs.
 test: lint test-deps
-	$(BIN)/python -m pytest
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 
 demo: $(STAMP)
 	bash scripts/demo.sh

@@ -1,6 +1,6 @@
 """How long the guard takes on a 10,000-job plan (goal: check <= 50 ms).
 
-A random layered DAG (radps_seq.plan.testing.layered_graph) stands in for a large
+A random layered DAG (radps_seq.testing.graphs.layered_graph) stands in for a large
 derived graph: 100 levels of 100 jobs, each fed by 1-3 jobs of the level above through
 its main slot (every parent needed, one raw file each), a third of the jobs skippable
 with pass-through edges. Three plans are
@@ -23,7 +23,7 @@ import time
 import networkx as nx
 
 from radps_seq.plan import Plan, PlanContext, check, get_sequencer, repair
-from radps_seq.plan.testing import layered_graph
+from radps_seq.testing.graphs import layered_graph
 
 
 def timed(fn, repeat: int) -> float:

@@ -22,15 +22,12 @@ from typing import TYPE_CHECKING, Any
 from .errors import RadpsError
 
 if TYPE_CHECKING:
-    import networkx as nx
     import pandas as pd
 
     from .cascade import Workflow
     from .derive import Derivation
     from .execute import Decision, Prepared, ReductionResult
-    from .execute.executors import Replan
     from .plan import CheckedPlan, PlanContext, Sequencer
-    from .plan.base import Observed
     from .plan.plan import Plan
 
 log = logging.getLogger(__name__)
@@ -227,6 +224,8 @@ def run_reduction(
     checked = check_request(request, progress=progress)
     replan = None
     if getattr(checked.sequencer, "replans", False):
+        from .plan.guard import guarded_replan
+
         replan = guarded_replan(checked.sequencer, checked.derivation.graph, checked.plan,
                                 checked.context)  # fmt: skip
     result = execute(
@@ -260,39 +259,6 @@ def dry_run_reduction(
     decisions = dry_run(checked.derivation.graph, checked.plan, workdir=request.workdir,
                         prepared=checked.prepared)  # fmt: skip
     return checked.derivation, checked.plan, decisions
-
-
-def guarded_replan(
-    sequencer: Sequencer, graph: nx.DiGraph, plan: CheckedPlan, context: PlanContext
-) -> Replan:
-    """The sequencer's ``replan`` with every new plan checked by the guard first.
-
-    A re-plan changes the priorities of the jobs not yet started; the skips stay those
-    the reduction started with (jobs may already have been skipped or run), so that is
-    the plan the guard checks. A refused re-plan is ignored — the current plan goes on
-    — and the guard's reasons are logged.
-    """
-    from .plan import accept
-    from .plan.plan import Plan
-
-    current = plan
-
-    def replan(observed: Observed) -> CheckedPlan | None:
-        nonlocal current
-        proposal = sequencer.replan(graph, current, observed, context)
-        if proposal is None:
-            return None
-        if set(proposal.skip) != set(current.skip):
-            log.info("re-plan of planner %r: its skip changes are not applied", proposal.planner)
-        candidate = Plan(proposal.planner, list(proposal.order), list(current.skip),
-                         dict(proposal.predictions))  # fmt: skip
-        checked, violations = accept(candidate, graph, context, fallback=current)
-        if violations:
-            return None
-        current = checked
-        return checked
-
-    return replan
 
 
 def track(request: ReductionRequest, result: ReductionResult, plan: CheckedPlan) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,9 +47,15 @@ def test_dummy_run_then_everything_is_reused(night: Path):
     assert {j["status"] for j in again["jobs"]} == {"cached"}
     dry = run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--dummy", "-n", cwd=night)
     assert dry.returncode == 0 and "reuse" in dry.stdout and "cache key matches" in dry.stdout
-    csv = run("runs", "--workdir", "w", "--format", "csv", cwd=night)
-    assert csv.returncode == 0 and csv.stdout.splitlines()[0].startswith("reduction_id") is not None
-    assert len(csv.stdout.splitlines()) >= 1 + 2 * len(summary["jobs"])
+    exported = run("runs", "--workdir", "w", "--format", "csv", cwd=night)
+    assert exported.returncode == 0, exported.stderr
+    table = list(csv.DictReader(io.StringIO(exported.stdout)))
+    logged = json.loads(run("runs", "--workdir", "w", "--format", "json", cwd=night).stdout)
+    assert exported.stdout.splitlines()[0].split(",")[:3] == ["reduction_id", "workflow", "job_id"]
+    assert list(table[0]) == list(logged[0])  # the same columns in both formats
+    # one row per job and run; the dry run executes nothing and logs nothing
+    assert len(table) == len(logged) == 2 * len(summary["jobs"])
+    assert sorted(r["status"] for r in table) == ["cached"] * 4 + ["succeeded"] * 4
 
 
 def test_run_without_recipes_fails_clearly_and_exits_non_zero(night: Path):
@@ -71,8 +80,15 @@ def test_plan_and_check_plan(night: Path):
     (night / "bad.json").write_text(json.dumps(plan))
     bad = run("check-plan", "-w", DEMO0, "-i", "raw", "bad.json", "--format", "json", cwd=night)
     assert bad.returncode == 1
-    kinds = {v["kind"] for v in json.loads(bad.stdout)["violations"]}
-    assert {"order", "target-skipped"} <= kinds or {"order", "not-skippable"} <= kinds
+    violations = json.loads(bad.stdout)["violations"]
+    skipped = plan["skip"][0]  # a target job of a task not declared skippable
+    assert {(v["kind"], v["job"]) for v in violations if v["kind"] != "order"} == {
+        ("target-skipped", skipped), ("not-skippable", skipped)
+    }
+    # reversed, every job comes before each of its parents
+    early = {(v["job"], re.search(r"before its parent (\w+)", v["detail"]).group(1))
+             for v in violations if v["kind"] == "order"}
+    assert early == {(j["id"], p) for j in derived["jobs"] for p in j["parents"]} != set()
 
 
 @pytest.mark.skipif(not TRACES.exists(), reason="shared WfCommons traces not present")
@@ -81,7 +97,8 @@ def test_replay_a_real_trace(tmp_path: Path):
     result = run("replay", "--trace", str(trace), "--planner", "critical-path", "--workers", "4", "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
-    assert set(record) == {"makespan_s", "lower_bound_s", "skipped", "compute_saved_s", "products_changed", "refused"}
+    assert set(record) == {"makespan_s", "lower_bound_s", "skipped", "compute_saved_s", "products_changed", "refused",
+                           "replans", "refused_replans"}
     assert record["makespan_s"] >= record["lower_bound_s"] > 0
 
 
@@ -96,8 +113,7 @@ def test_imaging_night_reduces_end_to_end_and_logs_every_job(tmp_path: Path):
     stacks = [j for j in summary["jobs"] if j["task"] == "stack"]
     assert stacks and all(j["status"] == "succeeded" for j in stacks)
     assert any((tmp_path / "out").iterdir())
-    log = json.loads(run("runs", "--workdir", "w", "--format", "json", cwd=tmp_path).stdout)
-    rows = log if isinstance(log, list) else log["runs"]
+    rows = json.loads(run("runs", "--workdir", "w", "--format", "json", cwd=tmp_path).stdout)
     assert len(rows) == len(summary["jobs"])
     skippable = [r for r in rows if r["skippable"]]
     assert skippable and all(r["effect"] is not None and r["changed"] in (True, False) for r in skippable)

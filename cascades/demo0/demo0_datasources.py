@@ -14,6 +14,7 @@ raw_flat = (data_source('FLAT')
 
 raw_science = (data_source('OBJECT')
                .with_classification_rule(science_class)
+               .with_grouping_keywords(['mjd-obs'])  # one job per exposure
                .build())
 
 raw_sky = (data_source('SKY')

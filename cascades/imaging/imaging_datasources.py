@@ -92,6 +92,7 @@ raw_sky = (data_source("SKY")
 # Every science frame is processed on its own; its conditions are the job's features.
 raw_science = (data_source("OBJECT")
                .with_classification_rule(science_class)
+               .with_grouping_keywords([mjd_obs])
                .with_setup_keywords(filter_and_binning + observing_conditions)
                .build())
 

@@ -10,7 +10,7 @@ from .rules import (
     match_rules,
 )
 from .subworkflow import subworkflow
-from .targets import ALL, CALCHECKER, IDP, META_TARGETS, QC0, QC1_CALIB, SCIENCE
+from .targets import ALL, CALCHECKER, IDP, META_TARGETS, QC0, QC1_CALIB, QC1_SCIENCE, SCIENCE
 from .task import (
     Alternatives,
     AssociatedInput,
@@ -20,6 +20,8 @@ from .task import (
     Task,
     TaskBuilder,
     alternative_associated_inputs,
+    alternative_association,
+    associated_input,
     task,
 )
 from .time_range import *  # noqa: F403
@@ -33,6 +35,7 @@ __all__ = [
     "META_TARGETS",
     "QC0",
     "QC1_CALIB",
+    "QC1_SCIENCE",
     "SCIENCE",
     "Alternatives",
     "AssociatedInput",
@@ -49,6 +52,8 @@ __all__ = [
     "TaskBuilder",
     "Workflow",
     "alternative_associated_inputs",
+    "alternative_association",
+    "associated_input",
     "classification_rule",
     "collect_workflow",
     "data_source",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .rules import ClassificationRule, FileLike, MatchRules, classification_rule, keyword_list
 from .time_range import UNLIMITED, RelativeTimeRange
+from .where import WorkflowTypeError, WorkflowValueError, edps_arguments, not_supported
 
 
 @dataclass(frozen=True)
@@ -48,18 +50,44 @@ class DataSource:
         return f"data_source({self.name!r})"
 
 
+@edps_arguments
 class DataSourceBuilder:
-    """Fluent builder; reads like the EDPS ``data_source(...)`` chain."""
+    """Fluent builder; reads like the EDPS ``data_source(...)`` chain (methods change
+    the builder and return it). Without a label the source is named after its first
+    classification rule's tag."""
 
     def __init__(self, name: str | None = None) -> None:
+        if name is not None and not isinstance(name, str):
+            raise WorkflowTypeError(f"data_source(): the label must be a string, got {name!r}")
         self._source = DataSource(name=name or "")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("with_"):
+            raise not_supported(f"data_source(...).{name}()")
+        raise AttributeError(name)
 
     def with_classification_rule(
         self, rule: ClassificationRule | str, keywords: dict | Callable | None = None
     ) -> DataSourceBuilder:
+        """Repeatable; files of different rules form separate groups, never mixed."""
         if isinstance(rule, str):
-            rule = classification_rule(rule, keywords if keywords is not None else {})
+            rule = classification_rule(rule, keywords)
+        if not isinstance(rule, ClassificationRule):
+            raise WorkflowTypeError(
+                f"data_source({self._source.name!r}).with_classification_rule(): expected a "
+                f"classification_rule(...), got {type(rule).__name__}"
+            )
         self._source.classification_rules.append(rule)
+        return self
+
+    def with_match_rules(self, rules: MatchRules) -> DataSourceBuilder:
+        """A prebuilt ``match_rules()`` object; its rules follow any declared so far."""
+        if not isinstance(rules, MatchRules):
+            raise WorkflowTypeError(
+                f"data_source({self._source.name!r}).with_match_rules(): expected a "
+                f"match_rules() object, got {type(rules).__name__}"
+            )
+        self._source.match_rules.rules.extend(rules.rules)
         return self
 
     def with_grouping_keywords(self, keywords: Sequence[str]) -> DataSourceBuilder:
@@ -89,8 +117,8 @@ class DataSourceBuilder:
         return self
 
     def with_min_group_size(self, size: int) -> DataSourceBuilder:
-        if size < 1:
-            raise ValueError(f"data_source({self._source.name!r}): min group size must be >= 1")
+        if not isinstance(size, int) or size < 1:
+            raise WorkflowValueError(f"data_source({self._source.name!r}): min group size must be >= 1 (an integer)")
         self._source.min_group_size = int(size)
         return self
 
@@ -103,7 +131,7 @@ class DataSourceBuilder:
         if not source.name:
             source.name = source.classification_rules[0].tag if source.classification_rules else ""
         if not source.name:
-            raise ValueError("data_source() needs a name or at least one classification rule")
+            raise WorkflowValueError("data_source() needs a name or at least one classification rule (a label or a rule to take it from)")
         return source
 
 

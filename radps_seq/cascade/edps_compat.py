@@ -6,95 +6,49 @@ shipping (or shadowing) a real ``edps`` package, :func:`edps_modules` puts plain
 objects under those names into ``sys.modules`` for the duration of the import and then
 puts back exactly what was there before, a real ``edps`` included.
 
-The types EDPS functions are annotated with (``ClassifiedFitsFile``, ``RecipeInputs``,
-...) only need to exist for the annotations to evaluate; they are protocols describing
-what radps_seq passes, except ``JobParameters``, which is the engine's own class.
+The types EDPS functions are annotated with (``ClassifiedFitsFile``, ``Job``, ...) are
+the real classes of :mod:`.edps_types`. A name EDPS has and radps_seq does not is
+reported as ``not supported yet: edps.NAME (file:line)``.
 """
 
 from __future__ import annotations
 
-import enum
 import importlib.machinery
 import sys
 import threading
 import types
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any
 
-from ..derive.job_parameters import JobParameters
-from . import time_range
+from . import edps_types, time_range
 from .data_source import DataSource, data_source
 from .rules import classification_rule, match, match_rules
 from .subworkflow import subworkflow
-from .targets import CALCHECKER, IDP, QC0, QC1_CALIB, SCIENCE
-from .task import FilterMode, Task, alternative_associated_inputs, task
-
-
-class File(Protocol):
-    """A file the engine hands to a rule or function: at least its path."""
-
-    name: str
-
-
-class FitsFile(File, Protocol):
-    """A file with its normalised primary-header keywords (``f["dpr.catg"]``)."""
-
-    def __getitem__(self, keyword: str) -> Any: ...
-
-    def get(self, keyword: str, default: Any = None) -> Any: ...
-
-
-class ClassifiedFitsFile(FitsFile, Protocol):
-    """A FITS file with the classification tag it received."""
-
-    classification: str
-
-
-class Job(Protocol):
-    """What a ``with_job_processing`` function receives."""
-
-
-class RecipeInputs(Protocol):
-    """Inputs of a Python task function (``with_function``)."""
-
-
-class RecipeInvocationArguments(Protocol):
-    """Arguments of a Python task function (``with_function``)."""
-
-
-class RecipeInvocationResult(Protocol):
-    """What a Python task function returns."""
-
-
-class InvokerProvider(Protocol):
-    """Gives a Python task function a way to call recipes."""
-
-
-class ProductRenamer(Protocol):
-    """Names the products of a Python task function."""
-
-
-class ReportInput(enum.Enum):
-    """What a report (``with_report``) is made from."""
-
-    RECIPE_INPUTS = "recipe_inputs"
-    RECIPE_INPUTS_OUTPUTS = "recipe_inputs_outputs"
-
-
-def get_parameter(params: JobParameters, name: str, default: Any = None) -> Any:
-    """EDPS helper: a workflow parameter of the job."""
-    return params.get_workflow_param(name, default)
-
+from .targets import META_TARGET_NAMES
+from .task import (
+    FilterMode,
+    Task,
+    alternative_associated_inputs,
+    alternative_association,
+    associated_input,
+    task,
+)
+from .where import NotSupportedYet, caller_location
 
 _TIME_RANGES = {name: getattr(time_range, name) for name in time_range.__all__}
-_FILES = {"File": File, "FitsFile": FitsFile, "ClassifiedFitsFile": ClassifiedFitsFile}
+_FILES = {
+    "File": edps_types.File,
+    "FitsFile": edps_types.FitsFile,
+    "ClassifiedFitsFile": edps_types.ClassifiedFitsFile,
+}
 _RECIPE_CALLS = {
-    "RecipeInputs": RecipeInputs,
-    "RecipeInvocationArguments": RecipeInvocationArguments,
-    "RecipeInvocationResult": RecipeInvocationResult,
-    "InvokerProvider": InvokerProvider,
-    "ProductRenamer": ProductRenamer,
+    name: getattr(edps_types, name)
+    for name in (
+        "RecipeInputs", "RecipeInvocationArguments", "RecipeInvocationResult",
+        "InvokerProvider", "ProductRenamer",
+    )
 }
 _BUILDERS = {
     "task": task,
@@ -104,16 +58,18 @@ _BUILDERS = {
     "match": match,
     "subworkflow": subworkflow,
     "alternative_associated_inputs": alternative_associated_inputs,
+    "alternative_association": alternative_association,
+    "associated_input": associated_input,
     "FilterMode": FilterMode,
-    "ReportInput": ReportInput,
-    "Task": Task,
-    "DataSource": DataSource,
-    "SCIENCE": SCIENCE,
-    "QC1_CALIB": QC1_CALIB,
-    "QC0": QC0,
-    "CALCHECKER": CALCHECKER,
-    "IDP": IDP,
+    "ReportInput": edps_types.ReportInput,
+    **META_TARGET_NAMES,
 }
+_PARAMETERS = {
+    "JobParameters": edps_types.JobParameters,
+    "get_parameter": edps_types.get_parameter,
+    "Job": edps_types.Job,
+}
+_INSPECTION = {"Task": Task, "DataSource": DataSource, "TaskType": edps_types.TaskType}
 
 #: Module name -> the names it provides. Parents come before their submodules.
 EDPS_MODULES: dict[str, dict[str, Any]] = {
@@ -122,15 +78,16 @@ EDPS_MODULES: dict[str, dict[str, Any]] = {
         **_TIME_RANGES,
         **_FILES,
         **_RECIPE_CALLS,
-        "Job": Job,
-        "JobParameters": JobParameters,
-        "get_parameter": get_parameter,
-        "List": list,  # EDPS task functions annotate with List[...]
+        **_PARAMETERS,
+        **_INSPECTION,
+        "List": typing.List,  # noqa: UP006 - EDPS task functions annotate with List[...]
     },
     "edps.generator": {**_BUILDERS, **_TIME_RANGES},
     "edps.generator.time_range": _TIME_RANGES,
+    "edps.generator.task": _INSPECTION,
     "edps.generator.fits": _FILES,
-    "edps.executor": {**_RECIPE_CALLS, "JobParameters": JobParameters},
+    "edps.client": {**_FILES, **_PARAMETERS},
+    "edps.executor": {**_RECIPE_CALLS, **_PARAMETERS},
     "edps.executor.recipe": _RECIPE_CALLS,
 }
 
@@ -147,6 +104,13 @@ def _new_module(name: str, names: dict[str, Any]) -> types.ModuleType:
     module.__path__ = []  # a package, so an unknown submodule is a plain ModuleNotFoundError
     module.__dict__.update(names)
     module.__all__ = sorted(names)
+
+    def __getattr__(attribute: str) -> Any:  # noqa: N807 - the module hook
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        raise NotSupportedYet(f"{name}.{attribute}", caller_location())
+
+    module.__getattr__ = __getattr__  # type: ignore[attr-defined]
     return module
 
 

@@ -28,8 +28,10 @@ from typing import Any
 import radps_seq
 
 from ..errors import WorkflowError
+from ..source_import import from_source, source_loader
 from .edps_compat import edps_modules
 from .parameters import ParameterSets
+from .where import LocatedError
 from .workflow import Workflow, collect_workflow
 
 #: Extra folders to look for workflow ids in, separated by ``os.pathsep``.
@@ -141,7 +143,8 @@ def _import_workflow_module(wkf: Path) -> dict[str, Any]:
     digest = hashlib.sha1(str(package_dir).encode(), usedforsecurity=False).hexdigest()[:10]
     prefix = f"{_PRIVATE_ROOT}._{digest}_{next(_LOADS)}"
     package_name = f"{prefix}.{_identifier(package_dir.name)}"
-    with _LOCK, edps_modules():
+    # compiled from source, never a stale .pyc: task functions run as the code hashed
+    with _LOCK, edps_modules(), from_source(package_dir):
         root_created = _PRIVATE_ROOT not in sys.modules
         try:
             for name in (_PRIVATE_ROOT, prefix):
@@ -149,7 +152,10 @@ def _import_workflow_module(wkf: Path) -> dict[str, Any]:
             init = package_dir / "__init__.py"
             if init.is_file():
                 spec = importlib.util.spec_from_file_location(
-                    package_name, init, submodule_search_locations=[str(package_dir)]
+                    package_name,
+                    init,
+                    loader=source_loader(package_name, init),
+                    submodule_search_locations=[str(package_dir)],
                 )
                 sys.modules[package_name] = package = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(package)
@@ -158,7 +164,10 @@ def _import_workflow_module(wkf: Path) -> dict[str, Any]:
             module = importlib.import_module(f"{package_name}.{wkf.stem}")
             return dict(vars(module))
         except Exception as exc:
-            raise _import_error(exc, package_dir, wkf) from exc
+            error = _import_error(exc, package_dir, wkf)
+            if error is exc:
+                raise
+            raise error from exc
         finally:
             for name in [n for n in sys.modules if n == prefix or n.startswith(prefix + ".")]:
                 del sys.modules[name]
@@ -180,6 +189,8 @@ def _identifier(folder_name: str) -> str:
 
 def _import_error(exc: Exception, package_dir: Path, wkf: Path) -> WorkflowError:
     """Say where in the package the import failed: file, line, and the original error."""
+    if isinstance(exc, LocatedError):
+        return exc  # its message already names the workflow's line
     file, line = None, None
     if isinstance(exc, SyntaxError) and exc.filename and _inside(exc.filename, package_dir):
         file, line = exc.filename, exc.lineno
@@ -209,3 +220,15 @@ def _display(path: Path) -> str:
         return str(absolute.relative_to(Path.cwd()))
     except ValueError:
         return str(absolute)
+
+
+def list_workflows(search_path: Sequence[str | os.PathLike] | None = None) -> list[dict[str, str]]:
+    """Workflow ids (EDPS style, ``<package>.<module>``) found on the search path."""
+    found: dict[str, str] = {}
+    for root in workflow_search_path(search_path):
+        if not root.is_dir():
+            continue
+        for wkf in sorted(root.glob("*/*_wkf.py")) + sorted(root.glob("*/*/*_wkf.py")):
+            package = ".".join(wkf.parent.relative_to(root).parts)
+            found.setdefault(f"{package}.{wkf.stem}", _display(wkf))
+    return [{"id": name, "file": file} for name, file in found.items()]

@@ -26,7 +26,10 @@ import yaml
 
 from ..errors import ParameterError
 
-_SET_KEYS = ("is_default", "workflow_parameters", "recipe_parameters", "description")
+_SET_KEYS = (
+    "is_default", "workflow_parameters", "recipe_parameters", "description", "tags",
+    "packaging_parameters",
+)
 
 
 @dataclass
@@ -36,6 +39,20 @@ class ParameterSet:
     name: str
     workflow_parameters: dict[str, Any] = field(default_factory=dict)
     recipe_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Meta-targets the set is meant for (``tags: [qc1calib]``); informative.
+    tags: list[str] = field(default_factory=list)
+    packaging_parameters: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    def with_recipe_overrides(self, overrides: Mapping[str, Mapping[str, Any]]) -> ParameterSet:
+        """A copy with recipe parameters of tasks replaced, as ``-rp TASK NAME VALUE`` does
+        (values read as YAML scalars, like ``-wp``)."""
+        recipe = {t: dict(p) for t, p in self.recipe_parameters.items()}
+        for task_name, params in overrides.items():
+            recipe.setdefault(task_name, {}).update(
+                {name: _from_text(value) for name, value in params.items()}
+            )
+        return replace(self, recipe_parameters=recipe)
 
     def with_overrides(self, workflow_parameters: Mapping[str, Any]) -> ParameterSet:
         """A copy with workflow parameters replaced, as ``-wp NAME VALUE`` does.
@@ -171,8 +188,16 @@ def _parse_set(origin: str, name: str, body: Any) -> tuple[ParameterSet, bool]:
                     + (f" (known set keys: {', '.join(_SET_KEYS)})" if tasks is per_task else "")
                 )
             recipe.setdefault(str(task_name), {}).update(params or {})
+    tags = body.get("tags") or []
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise ParameterError(f"{where}: tags must be a list of meta-target names, got {_kind(tags)}")
+    packaging = _section(where, "packaging_parameters", body.get("packaging_parameters"))
     return ParameterSet(
-        name=name, workflow_parameters=workflow, recipe_parameters=recipe
+        name=name, workflow_parameters=workflow, recipe_parameters=recipe,
+        tags=[t.lower() for t in tags], packaging_parameters=packaging,
+        description=description or "",
     ), is_default
 
 

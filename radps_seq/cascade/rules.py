@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .time_range import UNLIMITED, RelativeTimeRange
+from .where import edps_arguments
 
 #: A classification or match function receives header-like objects (``f[kw]``, ``f.get(kw)``).
 FileLike = Any
@@ -24,13 +25,23 @@ def keyword_list(keywords: str | Iterable[str]) -> list[str]:
     return [k.lower() for k in keywords]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ClassificationRule:
-    """Tag a file when all keyword values equal (``None``: keyword absent) or ``fn(f)`` is true."""
+    """Tag a file when every keyword value matches or ``fn(f)`` is true.
+
+    A keyword value of ``None`` means the keyword is absent; a list (kept as a tuple)
+    means any of its values. Rules compare and hash by identity: a rule object names a
+    category wherever EDPS accepts one (``with_associated_input(bias, [master_bias_class])``).
+    """
 
     tag: str
     keywords: Mapping[str, Any] | None = None
     function: Callable[[FileLike], bool] | None = None
+
+    @property
+    def classification(self) -> str:
+        """EDPS name of the tag."""
+        return self.tag
 
     def __repr__(self) -> str:
         what = dict(self.keywords) if self.keywords is not None else getattr(
@@ -40,17 +51,55 @@ class ClassificationRule:
 
 
 def classification_rule(
-    tag: str, rule: Mapping[str, Any] | Callable[[FileLike], bool]
+    tag: str, rule: Mapping[str, Any] | Callable[[FileLike], bool] | None = None
 ) -> ClassificationRule:
-    """EDPS ``classification_rule(tag, {keyword: value} | fn)``."""
+    """EDPS ``classification_rule(tag, {keyword: value} | fn)``; with the tag alone, the
+    rule matches files whose ``pro.catg`` is the tag (a product on disk)."""
+    if not isinstance(tag, str) or not tag:
+        raise TypeError(f"classification_rule(): the tag must be a non-empty string, got {tag!r}")
+    if rule is None:
+        return ClassificationRule(tag=tag, keywords={"pro.catg": tag})
     if callable(rule) and not isinstance(rule, Mapping):
         return ClassificationRule(tag=tag, function=rule)
     if isinstance(rule, Mapping):
-        return ClassificationRule(tag=tag, keywords={k.lower(): v for k, v in rule.items()})
+        return ClassificationRule(
+            tag=tag,
+            keywords={k.lower(): tuple(v) if isinstance(v, list | set | tuple) else v
+                      for k, v in rule.items()},
+        )
     raise TypeError(
         f"classification_rule({tag!r}, ...): expected a dict of keyword values or a function, "
         f"got {type(rule).__name__}"
     )
+
+
+def category_name(item: Any, where: str = "a category") -> str:
+    """The category a tag string or a classification rule object names."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, ClassificationRule):
+        return item.tag
+    tag = getattr(item, "classification", None)
+    if isinstance(tag, str):
+        return tag
+    from .where import not_supported
+
+    raise not_supported(f"{type(item).__name__} {item!r} as {where} (give a tag or a classification rule)")
+
+
+def category_names(items: Any, where: str = "a category") -> tuple[str, ...]:
+    """Tags of a mix of strings, rule objects and lists of them, in order."""
+    if items is None:
+        return ()
+    if isinstance(items, str | ClassificationRule):
+        items = [items]
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, list | tuple | set | frozenset):
+            out.extend(category_names(list(item), where))
+        else:
+            out.append(category_name(item, where))
+    return tuple(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)
@@ -63,6 +112,7 @@ class MatchRule:
     level: float = 0
 
 
+@edps_arguments
 @dataclass
 class MatchRules:
     """An ordered set of match rules; levels are tried from the lowest (best) up."""

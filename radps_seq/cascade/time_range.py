@@ -56,7 +56,9 @@ class SameNightTimeRange(RelativeTimeRange):
         return night_of(trigger_mjd) == night_of(candidate_mjd)
 
 
+ONE_AND_HALF_HOURS = RelativeTimeRange(-0.0625, 0.0625)
 SAME_NIGHT = SameNightTimeRange(-1.0, 1.0)
+NEXT_DAY = RelativeTimeRange(0.0, 1.0)
 ONE_DAY = RelativeTimeRange(-1.0, 1.0)
 TWO_DAYS = RelativeTimeRange(-2.0, 2.0)
 THREE_DAYS = RelativeTimeRange(-3.0, 3.0)
@@ -64,9 +66,10 @@ FOUR_DAYS = RelativeTimeRange(-4.0, 4.0)
 FIVE_DAYS = RelativeTimeRange(-5.0, 5.0)
 ONE_WEEK = RelativeTimeRange(-7.0, 7.0)
 TWO_WEEKS = RelativeTimeRange(-14.0, 14.0)
-ONE_MONTH = RelativeTimeRange(-31.0, 31.0)
+THREE_WEEKS = RelativeTimeRange(-21.0, 21.0)
+ONE_MONTH = RelativeTimeRange(-30.0, 30.0)
 TWO_MONTHS = RelativeTimeRange(-62.0, 62.0)
-QUARTERLY = RelativeTimeRange(-92.0, 92.0)
+QUARTERLY = RelativeTimeRange(-90.0, 90.0)
 HALF_YEAR = RelativeTimeRange(-183.0, 183.0)
 ONE_YEAR = RelativeTimeRange(-366.0, 366.0)
 UNLIMITED = RelativeTimeRange(-math.inf, math.inf)
@@ -78,7 +81,9 @@ __all__ = [
     "night_of",
     "RelativeTimeRange",
     "SameNightTimeRange",
+    "ONE_AND_HALF_HOURS",
     "SAME_NIGHT",
+    "NEXT_DAY",
     "ONE_DAY",
     "TWO_DAYS",
     "THREE_DAYS",
@@ -86,6 +91,7 @@ __all__ = [
     "FIVE_DAYS",
     "ONE_WEEK",
     "TWO_WEEKS",
+    "THREE_WEEKS",
     "ONE_MONTH",
     "TWO_MONTHS",
     "QUARTERLY",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ import networkx as nx
 from ..errors import TargetError, WorkflowError
 from .data_source import DataSource
 from .targets import ALL
-from .task import Task
+from .task import Alternatives, AssociatedInput, Task
 
 if TYPE_CHECKING:
     from .parameters import ParameterSets
@@ -79,6 +80,28 @@ def task_graph(tasks: Iterable[Task]) -> nx.DiGraph:
     return graph
 
 
+def _specification_objects(objects: Iterable[object], depth: int = 0) -> Iterator[Task | DataSource]:
+    """Tasks and data sources among module globals, also inside what a subworkflow
+    returns: tuples, lists, dicts, dataclasses and alternatives of tasks."""
+    for item in objects:
+        if isinstance(item, Task | DataSource):
+            yield item
+        elif depth > 3:
+            continue
+        elif isinstance(item, Alternatives):
+            yield from (a.source for a in item.inputs)
+        elif isinstance(item, AssociatedInput):
+            yield item.source
+        elif isinstance(item, tuple | list):
+            yield from _specification_objects(item, depth + 1)
+        elif isinstance(item, dict):
+            yield from _specification_objects(item.values(), depth + 1)
+        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+            yield from _specification_objects(
+                (getattr(item, f.name) for f in dataclasses.fields(item)), depth + 1
+            )
+
+
 def collect_workflow(name: str, objects: Iterable[object], origin: str = "") -> Workflow:
     """Build a :class:`Workflow` from the objects a workflow module defines.
 
@@ -89,7 +112,7 @@ def collect_workflow(name: str, objects: Iterable[object], origin: str = "") -> 
     """
     seen_tasks: dict[int, Task] = {}
     sources: dict[str, DataSource] = {}
-    stack = [o for o in objects if isinstance(o, Task | DataSource)]
+    stack = list(_specification_objects(objects))
     while stack:
         item = stack.pop()
         if isinstance(item, DataSource):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import click
 
 from ..errors import RadpsError
-from . import inspect, reduce, research, serve, simulate
+from . import edps, inspect, reduce, research, serve, simulate
 from .options import spread_multi_values
 
 __all__ = ["cli", "main", "spread_multi_values"]
@@ -41,6 +41,14 @@ for command in (
     research.train,
     research.compare,
     research.tune,
+    edps.test_scenarios,
+    edps.associations,
+    edps.organise,
+    edps.graph,
+    edps.workflows,
+    edps.meta_targets,
+    edps.describe,
+    edps.parameters,
     serve.serve,
 ):
     cli.add_command(command)

@@ -13,6 +13,8 @@ from .options import (
     emit,
     format_option,
     inputs_option,
+    recipe_parameter_cli_options,
+    with_options,
     workdir_option,
     workflow_option,
 )
@@ -61,6 +63,7 @@ def classify(workflow: str, inputs: tuple[str, ...], workdir: str | None, fmt: s
 
 @click.command()
 @derivation_options
+@with_options(recipe_parameter_cli_options)
 @format_option("text", "json", "dot", "mermaid")
 def derive(fmt: str, **options: Any) -> None:
     """Derive the job graph for the targets (no recipe runs). Default target: -m science."""

@@ -122,8 +122,29 @@ def derive_from_options(options: dict[str, Any], progress: bool = True) -> Any:
         workflow_parameters=dict(options.get("workflow_parameters") or ()),
         parameter_set_name=options.get("parameter_set"),
         **{k: options[k] for k in ("association_preference",) if options.get(k)},
+        **recipe_parameter_options(options),
     )
 
+
+recipe_parameter_cli_options = [
+    click.option("-rp", "--recipe-parameter", "recipe_parameters", nargs=3, multiple=True,
+                 metavar="TASK NAME VALUE", help="Set a recipe parameter of a task (repeatable)."),
+    click.option("-rps", "--recipe-parameter-set", "recipe_parameter_set", default=None,
+                 help="Named parameter set to take the recipe parameters from."),
+]
+
+
+def recipe_parameter_options(options: dict[str, Any]) -> dict[str, Any]:
+    """``-rp``/``-rps`` as derive arguments (only for commands that declare them)."""
+    found: dict[str, Any] = {}
+    if options.get("recipe_parameters"):
+        per_task: dict[str, dict[str, str]] = {}
+        for task_name, name, value in options["recipe_parameters"]:
+            per_task.setdefault(task_name, {})[name] = value
+        found["recipe_parameters"] = per_task
+    if options.get("recipe_parameter_set"):
+        found["recipe_parameter_set_name"] = options["recipe_parameter_set"]
+    return found
 
 
 #: Command-line option name -> ReductionRequest field, where the two differ.

@@ -1,10 +1,10 @@
 """Classification, grouping, association and job-graph derivation."""
 
+from .associate import ASSOCIATION_PREFERENCES, RAW_PER_QUALITY_LEVEL
 from .classify import Classification, classify
 from .graph import Derivation, build_job_graph
 from .job import Job, JobInput
 from .job_parameters import JobParameters
-from .jobs import ASSOCIATION_PREFERENCES, RAW_PER_QUALITY_LEVEL
 from .request import derive, derive_request
 
 __all__ = [

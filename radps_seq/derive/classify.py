@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..cascade import ClassificationRule, Workflow
+from ..cascade.edps_types import FitsFile
+from .hooks import call_workflow_function
 from .products import product_categories
 
 PRODUCT_CATEGORY_KEYWORD = "pro.catg"
@@ -52,15 +54,21 @@ def requested_product_categories(workflow: Workflow) -> set[str]:
 
 
 def rule_matches(rule: ClassificationRule, header: Any) -> bool:
+    """Every keyword equals its value (``None``: absent; a tuple: any of its values),
+    or the rule's function, given the EDPS file view, returns true."""
     if rule.function is not None:
-        return bool(rule.function(header))
+        return bool(
+            call_workflow_function(
+                rule.function, FitsFile(header), f"classification rule {rule.tag!r}", header.path
+            )
+        )
     get = header.get
     for keyword, expected in rule.keywords.items():
         value = get(keyword)
         if expected is None:
             if value is not None:
                 return False
-        elif value != expected:
+        elif value != expected and not (type(expected) is tuple and value in expected):
             return False
     return True
 

@@ -13,7 +13,7 @@ from typing import Any
 import networkx as nx
 
 from ..cascade import Task, Workflow
-from .jobs import Deriver, Draft
+from .drafts import Deriver, Draft
 
 
 @dataclass
@@ -82,14 +82,16 @@ def build_job_graph(
             draft=draft,
         )
     for draft in drafts:
-        for item in draft.job.inputs:
-            if item.job and item.job in graph and not graph.has_edge(item.job, draft.job.id):
-                parent = graph.nodes[item.job]
+        # Edges follow the association, not the SOF: an input filter may leave an
+        # upstream job out of the set-of-frames, the job still waits for it.
+        for parent_id in draft.job.parents:
+            if parent_id in graph and not graph.has_edge(parent_id, draft.job.id):
+                slot = draft.parent_slots.get(parent_id, "main")
                 graph.add_edge(
-                    item.job,
+                    parent_id,
                     draft.job.id,
-                    slot=item.slot,
-                    passthrough=bool(parent["skippable"]) and item.slot == "main",
+                    slot=slot,
+                    passthrough=bool(graph.nodes[parent_id]["skippable"]) and slot == "main",
                 )
     # Tasks are in topological order of the task graph and every edge runs from an
     # upstream task's job to a downstream one's, so sorting by task rank first is a

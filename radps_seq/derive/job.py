@@ -6,6 +6,8 @@ come from is :class:`radps_seq.cascade.Task`.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +48,26 @@ class Job:
     meta_targets: list[str] = field(default_factory=list)
     products: list[str] = field(default_factory=list)
     night: str | None = None
+
+    def content_id(self, identities: dict[str, str]) -> str:
+        """Content hash of what defines the job's result; never paths or run order.
+
+        ``identities`` maps input paths to the identity of their content, so the same
+        data under another path gives the same id."""
+        lines = sorted(
+            f"{i.slot}|{i.category}|"
+            + (f"job:{i.job}" if i.job else f"file:{identities.get(i.file, i.file)}")
+            for i in self.inputs
+        )
+        record = {
+            "task": self.task,
+            "recipe": self.recipe,
+            "inputs": lines,
+            "parameters": self.parameters,
+            "dynamic": self.dynamic_parameters,
+        }
+        blob = json.dumps(record, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
 
     @property
     def main_inputs(self) -> list[JobInput]:

@@ -18,6 +18,14 @@ def product_categories(workflow: Workflow, task: Task) -> list[str]:
     return list(_categories_by_task(workflow).get(task.name, (task.name.upper(),)))
 
 
+def handed_on(task: Task, categories: list[str] | tuple[str, ...]) -> list[str]:
+    """The categories a consumer actually receives from ``task``: its output filter
+    keeps the others on disk but does not hand them downstream."""
+    if task.output_filter is None:
+        return list(categories)
+    return [c for c in categories if task.output_filter.keeps(c)]
+
+
 def default_category(task: Task) -> str:
     return task.name.upper()
 
@@ -31,6 +39,8 @@ def _categories_by_task(workflow: Workflow) -> dict[str, tuple[str, ...]]:
         ]:
             if isinstance(item.source, Task) and item.categories:
                 wanted.setdefault(item.source.name, set()).update(item.categories)
+        if isinstance(consumer.main_input, Task) and consumer.main_categories:
+            wanted.setdefault(consumer.main_input.name, set()).update(consumer.main_categories)
     result: dict[str, tuple[str, ...]] = {}
     for task in workflow.tasks.values():
         categories = set(wanted.get(task.name, ()))

@@ -8,9 +8,10 @@ from typing import Any
 
 from ..cascade import Workflow
 from ..gcpause import gc_paused
+from .associate import RAW_PER_QUALITY_LEVEL
 from .classify import Classification, classify
+from .drafts import Deriver
 from .graph import Derivation, build_job_graph, select_drafts
-from .jobs import RAW_PER_QUALITY_LEVEL, Deriver
 
 
 def load(workflow: Workflow | str | os.PathLike) -> Workflow:
@@ -22,13 +23,31 @@ def load(workflow: Workflow | str | os.PathLike) -> Workflow:
 
 
 def parameter_set(
-    workflow: Workflow, name: str | None, overrides: Mapping[str, Any] | None
+    workflow: Workflow,
+    name: str | None,
+    overrides: Mapping[str, Any] | None,
+    recipe_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    recipe_set_name: str | None = None,
 ) -> Any:
+    """The parameters of a request, EDPS precedence: command line (``-wp``, ``-rp``) over
+    the chosen sets (``-wps`` for workflow parameters, ``-rps`` for recipe parameters,
+    else the default set)."""
+    from dataclasses import replace
+
     from ..cascade.parameters import ParameterSets
 
     sets = workflow.parameters if workflow.parameters is not None else ParameterSets.empty()
     chosen = sets.select(name)
-    return chosen.with_overrides(overrides) if overrides else chosen
+    if recipe_set_name is not None:
+        recipes = sets.select(recipe_set_name).recipe_parameters
+        chosen = replace(chosen, recipe_parameters={t: dict(p) for t, p in recipes.items()})
+    if overrides:
+        chosen = chosen.with_overrides(overrides)
+    if recipe_overrides:
+        for task_name in recipe_overrides:
+            workflow.task(task_name)  # an unknown task is an error, not a silent no-op
+        chosen = chosen.with_recipe_overrides(recipe_overrides)
+    return chosen
 
 
 def derive(
@@ -42,12 +61,17 @@ def derive(
     association_preference: str = RAW_PER_QUALITY_LEVEL,
     scan_errors: Sequence[Any] = (),
     classification: Classification | None = None,
+    recipe_parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    recipe_parameter_set_name: str | None = None,
 ) -> Derivation:
     """Derive the job graph for targets; without targets, ``science`` as in EDPS."""
+    params = parameter_set(
+        workflow, parameter_set_name, workflow_parameters, recipe_parameters,
+        recipe_parameter_set_name,
+    )
     with gc_paused():
         return _derive(
-            workflow, headers, tasks=tasks, meta_targets=meta_targets,
-            workflow_parameters=workflow_parameters, parameter_set_name=parameter_set_name,
+            workflow, headers, tasks=tasks, meta_targets=meta_targets, params=params,
             association_preference=association_preference, scan_errors=scan_errors,
             classification=classification,
         )
@@ -59,8 +83,7 @@ def _derive(
     *,
     tasks: Sequence[str],
     meta_targets: Sequence[str],
-    workflow_parameters: Mapping[str, Any] | None,
-    parameter_set_name: str | None,
+    params: Any,
     association_preference: str,
     scan_errors: Sequence[Any],
     classification: Classification | None,
@@ -68,7 +91,6 @@ def _derive(
     if not tasks and not meta_targets:
         meta_targets = ("science",)
     targets = workflow.resolve_targets(tasks, meta_targets)
-    params = parameter_set(workflow, parameter_set_name, workflow_parameters)
     classification = classification or classify(headers, workflow)
     deriver = Deriver(workflow, classification, params, association_preference)
     drafts, target_ids = select_drafts(deriver, targets)

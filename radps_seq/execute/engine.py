@@ -90,28 +90,8 @@ def execute(
     reduction_id = reduction_id or uuid.uuid4().hex[:16]
     runlog = RunLog(runlog_url or workdir)
     try:
-        runlog.start_reduction(
-            reduction_id,
-            workflow=workflow_name,
-            targets=sorted({graph.nodes[t]["task"] for t in _targets(graph)}),
-            inputs=raw_inputs(graph),
-            planner=plan.planner,
-            plan=plan.to_dict(),
-            refused=plan.refused,
-            executor=executor,
-            workers=workers,
-            workdir=str(workdir),
-        )
-        recorder = Recorder(
-            runlog,
-            WorkDB(workdir),
-            graph,
-            reduction_id=reduction_id,
-            workflow=workflow_name,
-            planner=plan.planner,
-            total=len(specs),
-            progress=progress,
-        )
+        recorder = _start(runlog, graph, plan, specs, reduction_id, workflow_name, executor,
+                          int(workers), workdir, progress)  # fmt: skip
         ctx = RunContext(str(workdir), dummy=dummy, executor=executor)
         start = time.time()
         outcomes = _run(runner, specs, prepared.incomplete, ctx, recorder, replan)
@@ -126,6 +106,43 @@ def execute(
         raise
     finally:
         runlog.close()
+
+
+def _start(
+    runlog: RunLog,
+    graph: nx.DiGraph,
+    plan: CheckedPlan,
+    specs: dict[str, JobSpec],
+    reduction_id: str,
+    workflow_name: str | None,
+    executor: str,
+    workers: int,
+    workdir: Path,
+    progress: bool,
+) -> Recorder:
+    """Open the reduction's record (with its plan and any refusal) and its recorder."""
+    runlog.start_reduction(
+        reduction_id,
+        workflow=workflow_name,
+        targets=sorted({graph.nodes[t]["task"] for t in _targets(graph)}),
+        inputs=raw_inputs(graph),
+        planner=plan.planner,
+        plan=plan.to_dict(),
+        refused=plan.refused,
+        executor=executor,
+        workers=workers,
+        workdir=str(workdir),
+    )
+    return Recorder(
+        runlog,
+        WorkDB(workdir),
+        graph,
+        reduction_id=reduction_id,
+        workflow=workflow_name,
+        planner=plan.planner,
+        total=len(specs),
+        progress=progress,
+    )
 
 
 def _will_run(spec: JobSpec) -> bool:

@@ -9,6 +9,7 @@ logical keys and previous results for change reasons, and the forced jobs.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from radps_seq.errors import RadpsError
 from radps_seq.plan.plan import CheckedPlan
 
 from .hashing import hash_files
-from .recipe_call import RecipeCallError, RecipeRef, recipe_ref
+from .recipe_call import RecipeCallError, RecipeRef
+from .recipe_memo import RecipeMemo
 from .spec import CategoryRule, InputSpec, JobSpec, forced_reasons, logical_keys, per_task
 from .workdb import WorkDB
 
@@ -88,36 +90,18 @@ def prepare(
     keys = logical_keys(graph, order)
     previous = db.results()
     forced = forced_reasons(graph, order, force, force_downstream)
+    memo = RecipeMemo(db, workflow, dummy)
     refs: dict[tuple[str, str | None], RecipeRef | str] = {}
     specs: dict[str, JobSpec] = {}
     for job_id in order:
         job = graph.nodes[job_id]["job"]
-        task = workflow.tasks.get(job.task) if workflow is not None else None
-        ref_key = (job.task, job.recipe)
-        if ref_key not in refs:
+        if (job.task, job.recipe) not in refs:
             try:
-                refs[ref_key] = recipe_ref(job.task, job.recipe, workflow, dummy)
+                refs[(job.task, job.recipe)] = memo(job.task, job.recipe)
             except RecipeCallError as exc:
-                refs[ref_key] = str(exc)
-        ref = refs[ref_key]
-        error = ref if isinstance(ref, str) else None
-        inputs = []
-        for item in job.inputs:
-            if item.file is not None:
-                path = os.path.abspath(item.file)
-                inputs.append(
-                    InputSpec(
-                        item.category,
-                        item.slot,
-                        file=path,
-                        sha256=hashes.get(path),
-                        error=errors.get(path),
-                    )
-                )
-            elif item.job in planned:
-                inputs.append(InputSpec(item.category, item.slot, job=item.job))
-            else:
-                error = error or f"upstream job {item.job} is not part of the plan"
+                refs[(job.task, job.recipe)] = str(exc)
+        ref = refs[(job.task, job.recipe)]
+        inputs, error = _inputs(job, planned, hashes, errors)
         specs[job_id] = JobSpec(
             id=job_id,
             task=job.task,
@@ -128,18 +112,45 @@ def prepare(
             inputs=inputs,
             parents={p: graph.nodes[p]["task"] for p in graph.pred[job_id] if p in planned},
             logical_key=keys[job_id],
-            input_map=dict(getattr(task, "input_map", None) or {}),
-            input_filter=CategoryRule.of(getattr(task, "input_filter", None)),
-            output_filter=CategoryRule.of(getattr(task, "output_filter", None)),
             products=list(job.products),
             retries=int(per_task(retries, job.task, "retries") or 0),
             timeout_s=per_task(timeout_s, job.task, "timeout_s"),
             previous=previous.get(keys[job_id]),
             forced=forced.get(job_id),
-            error=error,
+            error=ref if isinstance(ref, str) else error,
+            **_task_rules(workflow.tasks.get(job.task) if workflow is not None else None),
         )
+    if save_memo:
+        memo.save()
     incomplete = [n for n, ok in graph.nodes(data="complete", default=True) if not ok]
     return Prepared(specs, incomplete)
+
+
+def _inputs(
+    job: Any, planned: set[str], hashes: Mapping[str, str], errors: Mapping[str, str]
+) -> tuple[list[InputSpec], str | None]:
+    """A job's input specs (files with their content hash), and why it cannot run if an
+    upstream job is not planned."""
+    inputs, error = [], None
+    for item in job.inputs:
+        if item.file is not None:
+            path = os.path.abspath(item.file)
+            inputs.append(InputSpec(item.category, item.slot, file=path,
+                                    sha256=hashes.get(path), error=errors.get(path)))  # fmt: skip
+        elif item.job in planned:
+            inputs.append(InputSpec(item.category, item.slot, job=item.job))
+        else:
+            error = error or f"upstream job {item.job} is not part of the plan"
+    return inputs, error
+
+
+def _task_rules(task: Any) -> dict[str, Any]:
+    """What the cascade's task says about a job's inputs and outputs."""
+    return {
+        "input_map": dict(getattr(task, "input_map", None) or {}),
+        "input_filter": CategoryRule.of(getattr(task, "input_filter", None)),
+        "output_filter": CategoryRule.of(getattr(task, "output_filter", None)),
+    }
 
 
 def raw_inputs(graph: nx.DiGraph) -> list[str]:

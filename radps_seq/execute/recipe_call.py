@@ -156,7 +156,27 @@ def _tool_version(tool: str | None) -> str:
 
 # -- in the child process -------------------------------------------------------------
 def load_callable(ref: RecipeRef) -> Callable[..., Any]:
-    """The Python callable of a ``python`` or ``function`` reference."""
+    """The Python callable of a ``python`` or ``function`` reference, its module compiled
+    from the source file (never from stale bytecode)."""
+    from radps_seq.source_import import from_source
+
+    with from_source(*[m for m in ref.modules if m.endswith(".py")]):
+        return _load(ref)
+
+
+def check_version(fn: Callable[..., Any], ref: RecipeRef) -> None:
+    """Refuse to run code other than the code whose version went into the cache key."""
+    from radps_seq.recipes.registry import recipe_version
+
+    found = recipe_version(fn)
+    if found != ref.version:
+        raise RecipeCallError(
+            f"task {ref.task!r}: the code of {ref.identity} changed after the run was "
+            f"planned (version {ref.version}, now {found}); run again to use the new code"
+        )
+
+
+def _load(ref: RecipeRef) -> Callable[..., Any]:
     if ref.kind == FUNCTION:
         if not ref.origin:
             raise RecipeCallError(
@@ -185,6 +205,7 @@ def call(
     from radps_seq.recipes.registry import RecipeInput
 
     fn = load_callable(ref)
+    check_version(fn, ref)
     result = fn([RecipeInput(path, category) for path, category in inputs], dict(params), scratch)
     return _plain(result, ref)
 

@@ -7,6 +7,8 @@ batches, on the hot path of the engine's per-job overhead.
 
 - ``file_hashes``: sha256 of an input file keyed by path, valid while its size and
   mtime are unchanged, so a re-run does not re-read gigabytes of unchanged raw data.
+- ``recipe_refs``: how each task's recipe was resolved and its code version, valid
+  while the files it was found in are unchanged, so a re-run imports no recipe module.
 - ``results``: for every *logical* job (task + where its inputs come from, parameters
   excluded) the cache-key components of its last result, so a re-run can say
   "parameters changed: x" although a new parameter value gives the job a new id.
@@ -30,6 +32,9 @@ CREATE TABLE IF NOT EXISTS file_hashes (
 );
 CREATE TABLE IF NOT EXISTS results (
     logical_key TEXT PRIMARY KEY, job_id TEXT NOT NULL, task TEXT, components TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS recipe_refs (
+    key TEXT PRIMARY KEY, files TEXT NOT NULL, ref TEXT NOT NULL
 );
 """
 
@@ -75,6 +80,19 @@ class WorkDB:
                 conn.executemany(
                     "INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?, ?)",
                     [(path, *entry) for path, entry in entries.items()],
+                )
+
+    def recipe_refs(self) -> dict[str, tuple[str, str]]:
+        """``{key: (files, ref)}`` as :mod:`radps_seq.execute.recipe_memo` wrote them."""
+        rows = self._read("SELECT key, files, ref FROM recipe_refs")
+        return {key: (files, ref) for key, files, ref in rows}
+
+    def save_recipe_refs(self, entries: Mapping[str, tuple[str, str]]) -> None:
+        if entries:
+            with self._connect() as conn:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO recipe_refs VALUES (?, ?, ?)",
+                    [(key, *entry) for key, entry in entries.items()],
                 )
 
     def results(self) -> dict[str, dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 _EXPORTS = {
     "train": "radps_seq.experiments.training",
     "TrainReport": "radps_seq.experiments.training",
-    "load_model": "radps_seq.experiments.model_store",
+    "load_model": "radps_seq.plan.sequencers.learned.model_store",
     "compare": "radps_seq.experiments.harness",
     "ComparisonResult": "radps_seq.experiments.harness",
     "tune": "radps_seq.experiments.tuning",

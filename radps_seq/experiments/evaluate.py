@@ -31,16 +31,24 @@ if TYPE_CHECKING:
 
 
 class _Timed:
-    """A sequencer seen through a stopwatch on ``propose`` (replay calls only that)."""
+    """A sequencer seen through a stopwatch on ``propose`` and ``replan`` (all replay
+    calls); ``replans`` is the wrapped sequencer's tag."""
 
     def __init__(self, sequencer: Sequencer) -> None:
         self.sequencer = sequencer
+        self.replans = bool(getattr(sequencer, "replans", False))
         self.seconds = 0.0
 
     def propose(self, job_graph: nx.DiGraph, context: PlanContext) -> Any:
+        return self._timed(self.sequencer.propose, job_graph, context)
+
+    def replan(self, *args: Any) -> Any:
+        return self._timed(self.sequencer.replan, *args)  # type: ignore[attr-defined]
+
+    def _timed(self, method: Any, *args: Any) -> Any:
         start = time.perf_counter()
         try:
-            return self.sequencer.propose(job_graph, context)
+            return method(*args)
         finally:
             self.seconds += time.perf_counter() - start
 
@@ -137,6 +145,8 @@ def score(
         "targets_changed": changed,
         "targets_changed_frac": _ratio(changed, targets),
         "refused": result.refused,
+        "replans": result.replans,
+        "refused_replans": result.refused_replans,
         "propose_s": timed.seconds,
     }
 

@@ -193,12 +193,7 @@ def _track(
     models: dict[tuple[str, str, str], Sequencer],
     tracking_uri: str | None,
 ) -> None:
-    import mlflow
-
     from radps_seq import tracking
-    from radps_seq.experiments import plots
-    from radps_seq.experiments.model_store import log_model
-    from radps_seq.experiments.summary import to_markdown
 
     client = tracking.client(tracking_uri)
     experiment = tracking.experiment_id(client, config.name)
@@ -237,6 +232,28 @@ def _track(
         )  # fmt: skip
         children.append(run)
         child.setdefault((label, split), run)
+    registered = _register(config, cuts, models, child)
+    _log_tables(client, parent, result, config, cuts)
+    for run in [*children, parent]:
+        client.set_terminated(run)
+    result.parent_run_id = parent
+    result.experiment_id = experiment
+    result.tracking_uri = client.tracking_uri
+    result.registered = tuple(registered)
+
+
+def _register(
+    config: ExperimentConfig,
+    cuts: dict[str, list[Fold]],
+    models: dict[tuple[str, str, str], Sequencer],
+    child: dict[tuple[str, str], str],
+) -> list[str]:
+    """Log every learned model under its sequencer's run (registered when asked);
+    returns the registered names."""
+    import mlflow
+
+    from radps_seq.plan.sequencers.learned.model_store import log_model
+
     registered = []
     for (label, split, fold_name), sequencer in models.items():
         model = getattr(sequencer, "model_", None)
@@ -251,6 +268,21 @@ def _track(
             )  # fmt: skip
         if config.register:
             registered.append(name)
+    return registered
+
+
+def _log_tables(
+    client: Any,
+    parent: str,
+    result: ComparisonResult,
+    config: ExperimentConfig,
+    cuts: dict[str, list[Fold]],
+) -> None:
+    """The comparison's tables, plots and experiment file as artifacts of ``parent``."""
+    from radps_seq import tracking
+    from radps_seq.experiments import plots
+    from radps_seq.experiments.summary import to_markdown
+
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         files = [out / "comparison.csv", out / "comparison.md", out / "results.csv"]
@@ -269,12 +301,6 @@ def _track(
         files.append(plots.job_graph_plot(first.graph, out / "job_graph.png", first.name))
         files.append(Path(config.path))
         tracking.log_files(client, parent, files)
-    for run in [*children, parent]:
-        client.set_terminated(run)
-    result.parent_run_id = parent
-    result.experiment_id = experiment
-    result.tracking_uri = client.tracking_uri
-    result.registered = tuple(registered)
 
 
 def _model_name(*parts: str) -> str:

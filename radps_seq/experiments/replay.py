@@ -5,7 +5,10 @@ measured (a WfCommons trace or an exported run log) instead of re-running recipe
 simulation is a list scheduler: a job is ready once all its parents are done; a skipped
 job takes no time and no worker and is done the moment its own parents are; whenever a
 worker is free it starts the ready job the plan placed first. The plan's order is
-therefore a *priority*, exactly what an executor with k workers does with it.
+therefore a *priority*, exactly what an executor with k workers does with it. A
+sequencer that re-plans (``replans = True``) is asked again whenever jobs finish, and
+sees only what had finished by then (:class:`~radps_seq.plan.base.Observed`); every
+new plan is checked by the guard before it reorders the jobs not yet started.
 
 The lower bound is ``max(critical path, total work / k)`` over the **full** graph with
 true runtimes and **no** skips — the best any order-only plan could do. A plan that
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from radps_seq.errors import RadpsError
-from radps_seq.plan.base import PlanContext, Sequencer
+from radps_seq.plan.base import Observed, PlanContext, Sequencer
 from radps_seq.plan.graphs import complete_jobs, upward_rank
 from radps_seq.plan.guard import accept
 from radps_seq.plan.plan import Plan
@@ -44,6 +47,8 @@ SUMMARY_KEYS = (
     "compute_saved_s",
     "products_changed",
     "refused",
+    "replans",
+    "refused_replans",
 )
 
 
@@ -71,6 +76,8 @@ class ReplayResult:
     runs: dict[str, JobRun] = field(repr=False)
     refused: int = 0
     violations: list[str] = field(default_factory=list)
+    replans: int = 0
+    refused_replans: int = 0
 
     @property
     def ratio(self) -> float:
@@ -114,14 +121,23 @@ def auto_workers(job_graph: nx.DiGraph, truth: Truth) -> int:
     return max(1, math.ceil(total / critical)) if critical > 0 else 1
 
 
-def replay(plan: Plan, job_graph: nx.DiGraph, truth: Truth, workers: int) -> ReplayResult:
-    """Simulate ``plan`` (assumed checked) on ``workers`` identical workers."""
+def replay(
+    plan: Plan,
+    job_graph: nx.DiGraph,
+    truth: Truth,
+    workers: int,
+    replan: Callable[[Observed], Plan | None] | None = None,
+) -> ReplayResult:
+    """Simulate ``plan`` (assumed checked) on ``workers`` identical workers.
+
+    With ``replan``, whenever jobs finish it is called with what a running reduction
+    knows at that simulated instant — the jobs finished so far with their runtimes and
+    product sizes, and the running ones (never their outcomes) — and a returned plan
+    (checked by the caller) becomes the priority of every job not yet started."""
     if workers < 1:
         raise RadpsError(f"replay: workers must be at least 1, got {workers}")
     runtime = runtimes(job_graph, truth)
-    position = {job: i for i, job in enumerate(plan.order) if job in runtime}
-    if len(position) != len(runtime):
-        raise RadpsError("replay: the plan does not cover the graph's jobs; check it first")
+    position = _positions(plan, runtime)
     skipped = set(plan.skip) & runtime.keys()
     waiting = {j: sum(1 for p in job_graph.pred[j] if p in runtime) for j in runtime}
     ready: list[tuple[int, str]] = []  # (plan position, job)
@@ -141,6 +157,7 @@ def replay(plan: Plan, job_graph: nx.DiGraph, truth: Truth, workers: int) -> Rep
                 heapq.heappush(ready, (position[job], job))
 
     become_ready([j for j, n in waiting.items() if n == 0])
+    finished: dict[str, dict[str, Any]] = {}
     while ready or running:
         while ready and free:
             _, job = heapq.heappop(ready)
@@ -152,7 +169,15 @@ def replay(plan: Plan, job_graph: nx.DiGraph, truth: Truth, workers: int) -> Rep
         while running and running[0][0] == now:
             _, worker, job = heapq.heappop(running)
             heapq.heappush(free, worker)
+            finished[job] = _outcome(truth[job], runtime[job])
             become_ready(_released(job_graph, job, waiting))
+        if replan is not None:
+            observed = Observed(now, dict(finished), frozenset(j for _, _, j in running))
+            new = replan(observed)
+            if new is not None:
+                position = _positions(new, runtime)
+                ready = [(position[j], j) for _, j in ready]
+                heapq.heapify(ready)
     if len(runs) != len(runtime):
         raise RadpsError("replay: job graph has a cycle; some jobs never became ready")
     targets = [j for j in runtime if job_graph.nodes[j].get("target", False)]
@@ -167,6 +192,21 @@ def replay(plan: Plan, job_graph: nx.DiGraph, truth: Truth, workers: int) -> Rep
         time_to_first_target_s=min((runs[j].finish_s for j in targets), default=None),
         runs=runs,
     )
+
+
+def _positions(plan: Plan, runtime: Mapping[str, float]) -> dict[str, int]:
+    position = {job: i for i, job in enumerate(plan.order) if job in runtime}
+    if len(position) != len(runtime):
+        raise RadpsError("replay: the plan does not cover the graph's jobs; check it first")
+    return position
+
+
+def _outcome(truth: Mapping[str, Any], runtime_s: float) -> dict[str, Any]:
+    """What a finished job tells a running reduction: no more than its executor sees."""
+    out: dict[str, Any] = {"status": "succeeded", "runtime_s": runtime_s}
+    if truth.get("output_bytes") is not None:
+        out["output_bytes"] = float(truth["output_bytes"])
+    return out
 
 
 def _released(job_graph: nx.DiGraph, job: str, waiting: dict[str, int]) -> list[str]:
@@ -195,10 +235,52 @@ def replay_with_guard(
     the guard's reasons.
     """
     plan, violations = accept(sequencer.propose(job_graph, context), job_graph, context)
-    result = replay(plan, job_graph, truth, workers)
+    hook = None
+    if not violations and getattr(sequencer, "replans", False):
+        hook = CountedReplans(sequencer, job_graph, plan, context)
+    result = replay(plan, job_graph, truth, workers, hook)
     result.refused = int(bool(violations))
     result.violations = [str(v) for v in violations]
+    if hook is not None:
+        result.replans, result.refused_replans = hook.accepted, hook.refused
     return result
+
+
+class CountedReplans:
+    """The re-plan hook of a replay: the reduction's own guarded re-plan
+    (:func:`radps_seq.plan.guard.guarded_replan`: every new plan checked by the guard,
+    skips kept, a refused one ignored), counting re-plans accepted and refused."""
+
+    def __init__(
+        self, sequencer: Any, job_graph: nx.DiGraph, plan: Plan, context: PlanContext
+    ) -> None:
+        from radps_seq.plan.guard import guarded_replan
+
+        self.proposals = 0
+        self.accepted = 0
+        self._guarded = guarded_replan(_Counting(sequencer, self), job_graph, plan, context)
+
+    @property
+    def refused(self) -> int:
+        return self.proposals - self.accepted
+
+    def __call__(self, observed: Observed) -> Plan | None:
+        plan = self._guarded(observed)
+        self.accepted += plan is not None
+        return plan
+
+
+class _Counting:
+    """A sequencer seen through a counter of the re-plans it proposes."""
+
+    def __init__(self, sequencer: Any, counts: CountedReplans) -> None:
+        self.sequencer = sequencer
+        self.counts = counts
+
+    def replan(self, *args: Any) -> Plan | None:
+        proposal = self.sequencer.replan(*args)
+        self.counts.proposals += proposal is not None
+        return proposal
 
 
 def replay_trace(

@@ -11,7 +11,6 @@ and the oracle may read.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,14 +20,11 @@ import networkx as nx
 
 from radps_seq.errors import InputError
 from radps_seq.plan.graphs import depths
-from radps_seq.runlog.schema import RUN_COLUMNS
+from radps_seq.runlog.columns import RUN_COLUMNS
+from radps_seq.runlog.graph import Trace, reduction_graph
 
 if TYPE_CHECKING:
     import pandas as pd
-
-Trace = tuple[nx.DiGraph, dict[str, dict[str, Any]], dict[str, Any]]
-
-_RUN_LOG_REQUIRED = ("reduction_id", "job_id", "task", "attempt", "status", "wall_s", "parents")
 
 
 def load_trace(path: str | Path) -> Trace:
@@ -42,7 +38,7 @@ def load_trace(path: str | Path) -> Trace:
     if isinstance(doc, list):
         import pandas as pd
 
-        return _runlog_trace(pd.DataFrame.from_records(doc), str(path), None)
+        return reduction_graph(pd.DataFrame.from_records(doc), str(path), None)
     raise InputError(
         f"{path}: neither a WfCommons instance (an object with 'workflow') "
         "nor an exported run log (a list of job records)"
@@ -61,7 +57,10 @@ def load_wfcommons(path: str | Path) -> Trace:
     holds the input files no parent produces (``files``) and needs all of them plus one
     product from every parent (``min_ret = files + parents``): in a trace every input is
     mandatory. Truth is the recorded runtime; ``changed`` is None (traces have no
-    effects). Meta: family (from ``<wms>_<family>_<instance>.json`` file names, else the
+    effects) and ``output_bytes`` the recorded size of its outputs. Features are what is
+    known before anything runs: ``input_bytes`` sums only the files no task produces —
+    the sizes of parents' products are outcomes, and a planner may use only predictions
+    of them. Meta: family (from ``<wms>_<family>_<instance>.json`` file names, else the
     workflow name), size, name, recorded makespan.
     """
     path = Path(path)
@@ -86,7 +85,11 @@ def _wfcommons_trace(doc: Any, path: Path) -> Trace:
     truth: dict[str, dict[str, Any]] = {}
     for t in tasks:
         graph.add_node(t["id"])
-        truth[t["id"]] = {"runtime_s": t["runtime"], "changed": None}
+        truth[t["id"]] = {
+            "runtime_s": t["runtime"],
+            "changed": None,
+            "output_bytes": float(sum(sizes.get(f, 0) for f in t["outputs"])),
+        }
     producer = {f: t["id"] for t in tasks for f in t["outputs"]}
     for t in tasks:
         for other, as_parent in [(p, True) for p in t["parents"]] + [
@@ -103,6 +106,7 @@ def _wfcommons_trace(doc: Any, path: Path) -> Trace:
         job = t["id"]
         parents = set(graph.pred[job])
         files = sum(1 for f in t["inputs"] if producer.get(f) not in parents)
+        raw = [f for f in t["inputs"] if f not in producer]  # on disk before anything runs
         graph.nodes[job].update(
             task=t["type"],
             recipe=t["program"],
@@ -113,7 +117,7 @@ def _wfcommons_trace(doc: Any, path: Path) -> Trace:
             features={
                 "task": t["type"],
                 "n_inputs": len(t["inputs"]),
-                "input_bytes": sum(sizes.get(f, 0) for f in t["inputs"]),
+                "input_bytes": sum(sizes.get(f, 0) for f in raw),
                 "n_outputs": len(t["outputs"]),
                 "depth": depth[job],
                 "n_parents": len(parents),
@@ -215,7 +219,7 @@ def load_runlog_trace(source: str | Path | pd.DataFrame, reduction_id: str | Non
     import pandas as pd
 
     if isinstance(source, pd.DataFrame):
-        return _runlog_trace(source, "run log", reduction_id)
+        return reduction_graph(source, "run log", reduction_id)
     path = Path(source)
     try:
         if path.suffix.lower() == ".csv":
@@ -229,100 +233,7 @@ def load_runlog_trace(source: str | Path | pd.DataFrame, reduction_id: str | Non
             frame = pd.DataFrame.from_records(doc)
     except (OSError, ValueError, ImportError) as exc:
         raise InputError(f"{path}: cannot read run log ({exc})") from exc
-    return _runlog_trace(frame, str(path), reduction_id)
-
-
-def _runlog_trace(frame: pd.DataFrame, where: str, reduction_id: str | None) -> Trace:
-    import pandas as pd
-
-    missing = [c for c in _RUN_LOG_REQUIRED if c not in frame.columns]
-    if missing:
-        raise InputError(f"{where}: run log lacks column(s) {', '.join(missing)}")
-    if frame.empty:
-        raise InputError(f"{where}: run log has no rows")
-    if reduction_id is None:
-        if "end_ts" in frame:
-            frame = frame.sort_values("end_ts", kind="stable", na_position="first")
-        reduction_id = frame["reduction_id"].iloc[-1]
-    rows = frame[frame["reduction_id"].astype(str) == str(reduction_id)]
-    if rows.empty:
-        raise InputError(f"{where}: no rows for reduction {reduction_id!r}")
-    first_seen = {job: i for i, job in enumerate(pd.unique(rows.sort_index()["job_id"]))}
-    rows = rows.sort_values("attempt", kind="stable")
-    latest = rows.groupby("job_id", sort=False).tail(1)
-    succeeded = frame[frame["status"] == "succeeded"]
-    if "end_ts" in succeeded:
-        succeeded = succeeded.sort_values("end_ts", kind="stable", na_position="first")
-    measured = {r["job_id"]: r for r in succeeded.to_dict("records")}  # the latest wins
-    records = sorted(latest.to_dict("records"), key=lambda r: first_seen[r["job_id"]])
-    graph = nx.DiGraph()
-    truth: dict[str, dict[str, Any]] = {}
-    for r in records:
-        job = str(r["job_id"])
-        graph.add_node(
-            job,
-            task=str(r["task"]),
-            recipe=_value(r.get("recipe")),
-            complete=r["status"] != "incomplete",
-            target=bool(_flag(r.get("target"))),
-            skippable=bool(_flag(r.get("skippable"))),
-            slots=_json_object(r.get("slots"), "slots", job, where),
-            features=_json_object(r.get("features"), "features", job, where),
-        )
-        run = measured.get(r["job_id"], r)
-        wall = _value(run.get("wall_s"))
-        truth[job] = {"runtime_s": float(wall or 0.0), "changed": _flag(run.get("changed"))}
-    for r in records:
-        job = str(r["job_id"])
-        for parent, slot in _json_object(r.get("parents"), "parents", job, where).items():
-            if parent not in graph:
-                raise InputError(f"{where}: job {job!r} has parent {parent!r} not in the log")
-            passthrough = graph.nodes[parent]["skippable"] and slot == "main"
-            graph.add_edge(parent, job, slot=str(slot), passthrough=passthrough)
-    meta = {
-        "format": "runlog",
-        "source": where,
-        "name": str(reduction_id),
-        "family": str(_value(records[0].get("workflow")) or "runlog"),
-        "size": graph.number_of_nodes(),
-    }
-    return graph, truth, meta
-
-
-def _value(value: Any) -> Any:
-    """pandas' missing markers (NaN, None, NaT) as None."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
-
-
-def _flag(value: Any) -> bool | None:
-    """A boolean column cell as written by CSV, Parquet or JSON; None when unknown."""
-    value = _value(value)
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in ("", "none", "null", "nan"):
-            return None
-        return text in ("true", "1", "yes")
-    return bool(value)
-
-
-def _json_object(value: Any, column: str, job: str, where: str) -> dict[str, Any]:
-    value = _value(value)
-    if value is None or value == "":
-        return {}
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{where}: job {job!r}: column {column!r} is not JSON ({exc})"
-            ) from exc
-    if not isinstance(value, Mapping):
-        raise InputError(f"{where}: job {job!r}: column {column!r} must be a JSON object")
-    return dict(value)
+    return reduction_graph(frame, str(path), reduction_id)
 
 
 def trace_as_run_log(
@@ -354,6 +265,9 @@ def trace_as_run_log(
             slots=json.dumps(attrs.get("slots") or {}),
             features=json.dumps(features),
             changed=outcome.get("changed"),
+            qc=json.dumps({"output_bytes": outcome["output_bytes"]})
+            if outcome.get("output_bytes") is not None
+            else None,
         )
         rows.append(row)
     return pd.DataFrame(rows, columns=list(RUN_COLUMNS))

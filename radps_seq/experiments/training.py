@@ -21,8 +21,8 @@ from radps_seq.errors import InputError, RadpsError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from radps_seq.experiments.features import Examples
-    from radps_seq.experiments.models import LearnedModel
+    from radps_seq.plan.sequencers.learned.features import Examples
+    from radps_seq.plan.sequencers.learned.models import LearnedModel
 
 #: Experiment that ``train`` logs to when a tracking URI or a registry name is given.
 TRAINING_EXPERIMENT = "radps-seq-training"
@@ -92,9 +92,9 @@ def train(
     ``radps-seq-training``) and the model is logged there — and registered under
     ``register_name`` if given. The CLI prints ``str(report)`` (or ``to_dict()`` as JSON).
     """
-    from radps_seq.experiments.features import training_examples
-    from radps_seq.experiments.model_store import save_model
     from radps_seq.plan.sequencers import get_sequencer
+    from radps_seq.plan.sequencers.learned.features import training_examples
+    from radps_seq.plan.sequencers.learned.model_store import save_model
 
     _check_objective(objective)
     params = dict(params or {})
@@ -256,7 +256,7 @@ def _track(
 ) -> None:
     import mlflow
 
-    from radps_seq.experiments.model_store import log_model
+    from radps_seq.plan.sequencers.learned.model_store import log_model
     from radps_seq.tracking import client, experiment_id, log_values
 
     mlflow_client = client(tracking_uri)

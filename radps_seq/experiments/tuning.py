@@ -125,6 +125,23 @@ def _mean(values: Any) -> float:
     return sum(finite) / len(finite) if finite else math.nan
 
 
+def _validation(config: ExperimentConfig, split: Any) -> list[Any]:
+    """The validation folds inside the training part of every outer fold of ``split``."""
+    from radps_seq.experiments.harness import load_instances, split_folds
+    from radps_seq.experiments.splits import for_seed, validation_folds
+
+    outer = split_folds(config, load_instances(config))[split.name]
+    cuts = [
+        for_seed(inner, config.seeds[0])
+        for f in outer
+        for inner in validation_folds(split, f.train)
+    ]
+    validation = [fold for fold in cuts if fold is not None]
+    if not validation:
+        raise RadpsError(f"{config.path}: split {split.name!r} leaves no validation folds")
+    return validation
+
+
 def tune(
     config_path: str | Path,
     trials: int,
@@ -137,8 +154,6 @@ def tune(
 
     from radps_seq import tracking
     from radps_seq.experiments.evaluate import References
-    from radps_seq.experiments.harness import load_instances, split_folds
-    from radps_seq.experiments.splits import for_seed, validation_folds
 
     if trials < 1:
         raise RadpsError(f"tune: trials must be at least 1, got {trials}")
@@ -146,15 +161,7 @@ def tune(
     tuning = tune_spec(config)
     spec = next(s for s in config.sequencers if s.label == tuning.sequencer)
     split = next(s for s in config.splits if s.name == tuning.split)
-    outer = split_folds(config, load_instances(config))[split.name]
-    cuts = [
-        for_seed(inner, config.seeds[0])
-        for f in outer
-        for inner in validation_folds(split, f.train)
-    ]
-    validation = [fold for fold in cuts if fold is not None]
-    if not validation:
-        raise RadpsError(f"{config.path}: split {split.name!r} leaves no validation folds")
+    validation = _validation(config, split)
     storage = storage or DEFAULT_STORAGE
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(

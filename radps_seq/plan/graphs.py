@@ -38,14 +38,14 @@ def priority_order(
     jobs = complete_jobs(job_graph) if jobs is None else list(jobs)
     index = {job: i for i, job in enumerate(jobs)}
     key = key or index.__getitem__
-    waiting = {job: sum(1 for p in job_graph.pred[job] if p in index) for job in jobs}
+    waiting = {job: sum(1 for p in job_graph.predecessors(job) if p in index) for job in jobs}
     heap = [(key(job), index[job], job) for job in jobs if waiting[job] == 0]
     heapq.heapify(heap)
     order: list[str] = []
     while heap:
         _, _, job = heapq.heappop(heap)
         order.append(job)
-        for child in job_graph.succ[job]:
+        for child in job_graph.successors(job):
             if child in waiting:
                 waiting[child] -= 1
                 if waiting[child] == 0:
@@ -64,14 +64,18 @@ def depths(job_graph: nx.DiGraph) -> dict[str, int]:
     return depth
 
 
-def upward_rank(job_graph: nx.DiGraph, runtime: Mapping[str, float]) -> dict[str, float]:
+def upward_rank(
+    job_graph: nx.DiGraph, runtime: Mapping[str, float], order: Iterable[str] | None = None
+) -> dict[str, float]:
     """HEFT upward rank: a job's runtime plus the longest runtime-weighted path below it.
 
     Scheduling the highest rank first keeps the critical path moving; with identical
     workers and no communication cost this is the classic critical-path list scheduler.
+    ``order``: a topological order of the complete jobs, when the caller has one (a
+    planner re-ranking the same graph many times).
     """
     rank: dict[str, float] = {}
-    for job in reversed(priority_order(job_graph)):
-        below = (rank[c] for c in job_graph.succ[job] if c in rank)
+    for job in reversed(list(priority_order(job_graph) if order is None else order)):
+        below = (rank[c] for c in job_graph.successors(job) if c in rank)
         rank[job] = float(runtime[job]) + max(below, default=0.0)
     return rank

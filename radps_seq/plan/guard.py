@@ -30,7 +30,9 @@ from radps_seq.plan.graphs import priority_order
 from radps_seq.plan.plan import CheckedPlan, Plan
 
 if TYPE_CHECKING:
-    from radps_seq.plan.base import PlanContext
+    from collections.abc import Callable
+
+    from radps_seq.plan.base import Observed, PlanContext
 
 log = logging.getLogger(__name__)
 #: What runs when a proposal is refused: EDPS's breadth-first order, always valid.
@@ -159,6 +161,37 @@ def accept(
         [str(v) for v in violations],
     )
     return checked, violations
+
+
+def guarded_replan(
+    sequencer: Any, graph: nx.DiGraph, plan: CheckedPlan, context: PlanContext
+) -> Callable[[Observed], CheckedPlan | None]:
+    """The sequencer's ``replan`` with every new plan checked by :func:`accept` first —
+    what a reduction hands its executor, and what replay uses.
+
+    A re-plan changes the priorities of the jobs not yet started; the skips stay those
+    the reduction started with (jobs may already have been skipped or run), so that is
+    the plan the guard checks. A refused re-plan is ignored — the current plan goes on
+    — and the guard's reasons are logged.
+    """
+    current = plan
+
+    def replan(observed: Observed) -> CheckedPlan | None:
+        nonlocal current
+        proposal = sequencer.replan(graph, current, observed, context)
+        if proposal is None:
+            return None
+        if set(proposal.skip) != set(current.skip):
+            log.info("re-plan of planner %r: its skip changes are not applied", proposal.planner)
+        candidate = Plan(proposal.planner, list(proposal.order), list(current.skip),
+                         dict(proposal.predictions))  # fmt: skip
+        checked, violations = accept(candidate, graph, context, fallback=current)
+        if violations:
+            return None
+        current = checked
+        return checked
+
+    return replan
 
 
 def repair(plan: Plan, job_graph: nx.DiGraph) -> Plan:

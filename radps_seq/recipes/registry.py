@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from radps_seq.source_import import edited_since_import, source_loader
+
 ENTRY_POINT_GROUP = "radps_seq.recipes"
 
 
@@ -69,6 +71,8 @@ class RecipeResult:
 Recipe = Callable[[list[RecipeInput], dict[str, Any], Path], RecipeResult]
 
 _REGISTRY: dict[str, Recipe] = {}
+#: Cascade recipe files being executed again because they were edited since imported.
+_RELOADING: set[str] = set()
 
 
 def recipe(name: str, version: str = "1") -> Callable[[Recipe], Recipe]:
@@ -76,7 +80,11 @@ def recipe(name: str, version: str = "1") -> Callable[[Recipe], Recipe]:
 
     def register(fn: Recipe) -> Recipe:
         existing = _REGISTRY.get(name)
-        if existing is not None and not _same_code(existing, fn, version):
+        if (
+            existing is not None
+            and not _same_code(existing, fn, version)
+            and not _same_definition(existing, fn)
+        ):
             raise RecipeError(
                 f"recipe {name!r} is already registered by {_qualified(existing)}; "
                 f"{_qualified(fn)} cannot take the same name"
@@ -97,16 +105,16 @@ def registered_recipes() -> dict[str, Recipe]:
 def get_recipe(name: str, search_modules: Sequence[str | os.PathLike] = ()) -> Recipe:
     """The recipe called ``name``.
 
-    Looks in the registry, then imports each of ``search_modules`` (module names or
-    ``*_recipes.py`` paths of a cascade package), then loads the entry points of the
-    ``radps_seq.recipes`` group, checking the registry after each step.
+    Imports each of ``search_modules`` (module names or ``*_recipes.py`` paths of a
+    cascade package; a file edited since its import is executed again), looks in the
+    registry, then loads the entry points of the ``radps_seq.recipes`` group. The
+    cascade's own files come first, so a recipe of that name registered earlier by
+    another file cannot silently stand in for the cascade's (it is a clear conflict).
     """
-    if name in _REGISTRY:
-        return _REGISTRY[name]
     for module in search_modules:
         _import(module)
-        if name in _REGISTRY:
-            return _REGISTRY[name]
+    if name in _REGISTRY:
+        return _REGISTRY[name]
     for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             entry_point.load()
@@ -152,20 +160,32 @@ def _import(module: str | os.PathLike) -> None:
         raise RecipeError(f"recipe module {text}: no such file")
     digest = hashlib.sha1(str(path).encode(), usedforsecurity=False).hexdigest()[:10]
     module_name = f"radps_seq_cascade_recipes._{digest}_{path.stem}"
-    if module_name in sys.modules:
+    if module_name in sys.modules and not edited_since_import(sys.modules[module_name]):
         return
-    spec = importlib.util.spec_from_file_location(module_name, path)
+    # compiled from the bytes on disk, never a stale .pyc: the code that runs is the
+    # code whose source was hashed into the cache key
+    spec = importlib.util.spec_from_file_location(
+        module_name, path, loader=source_loader(module_name, path)
+    )
     if spec is None or spec.loader is None:
         raise RecipeError(f"recipe module {text}: not a Python module")
     loaded = importlib.util.module_from_spec(spec)
+    previous = sys.modules.get(module_name)
     sys.modules[module_name] = loaded
+    if previous is not None:
+        _RELOADING.add(module_name)
     try:
         spec.loader.exec_module(loaded)
     except Exception as exc:
-        del sys.modules[module_name]
+        if previous is None:
+            del sys.modules[module_name]
+        else:  # still edited: the next look-up tries again and reports again
+            sys.modules[module_name] = previous
         raise RecipeError(
             f"recipe module {text} failed to import: {type(exc).__name__}: {exc}"
         ) from exc
+    finally:
+        _RELOADING.discard(module_name)
 
 
 def _same_code(existing: Recipe, fn: Recipe, version: str) -> bool:
@@ -173,6 +193,15 @@ def _same_code(existing: Recipe, fn: Recipe, version: str) -> bool:
     return (
         getattr(existing, "__qualname__", None) == getattr(fn, "__qualname__", None)
         and recipe_version(existing) == f"{version}+{_source_digest(fn)}"
+    )
+
+
+def _same_definition(existing: Recipe, fn: Recipe) -> bool:
+    """``fn`` is ``existing``'s definition executed again after its file was edited."""
+    return (
+        getattr(fn, "__module__", None) in _RELOADING
+        and getattr(existing, "__module__", None) == fn.__module__
+        and getattr(existing, "__qualname__", None) == getattr(fn, "__qualname__", 0)
     )
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from radps_seq.errors import RadpsError
 
-from .schema import JSON_COLUMNS
+from .columns import JSON_COLUMNS
 from .store import RunLog
 
 if TYPE_CHECKING:

@@ -28,45 +28,11 @@ from sqlalchemy import (
     Text,
 )
 
+from .columns import JSON_COLUMNS, RUN_COLUMNS, STATUSES
+
+__all__ = ["JSON_COLUMNS", "RUN_COLUMNS", "STATUSES", "job_runs", "job_states", "metadata", "reductions"]
+
 metadata = MetaData()
-
-#: The contract columns of one job execution attempt, in export order.
-RUN_COLUMNS = (
-    "reduction_id",
-    "workflow",
-    "job_id",
-    "task",
-    "recipe",
-    "planner",
-    "attempt",
-    "status",
-    "start_ts",
-    "end_ts",
-    "wall_s",
-    "cpu_s",
-    "worker",
-    "n_inputs",
-    "input_bytes",
-    "target",
-    "skippable",
-    "parents",
-    "slots",
-    "features",
-    "parameters",
-    "qc",
-    "effect",
-    "tolerance",
-    "changed",
-    "cache_reason",
-    "error",
-    "night",
-)
-
-#: Columns holding JSON text (objects); exports to JSON decode them.
-JSON_COLUMNS = ("parents", "slots", "features", "parameters", "qc")
-
-#: The five job statuses, in the order a summary lists them.
-STATUSES = ("succeeded", "failed", "skipped", "cached", "incomplete")
 
 job_runs = Table(
     "job_runs",

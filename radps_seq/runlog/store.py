@@ -1,6 +1,8 @@
 """The run-log store: the schema behind a SQLAlchemy URL, SQLite in the work directory
 by default (``W/runlog.sqlite``), any other database (PostgreSQL, ...) by URL.
 
+SQLAlchemy is imported only when it is needed: the writes of a reduction into an
+existing SQLite run log go through :mod:`.sqlite_writes` (the standard library).
 Writes come in batches (``add_runs``, ``set_states`` take many rows at once) because the
 executor's overhead target is below a millisecond per job; one transaction per batch
 keeps a 1,000-job dummy run from turning into 1,000 commits.
@@ -15,17 +17,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, delete, event, insert, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
-
 from radps_seq.errors import RadpsError
 from radps_seq.sqlite_wal import enable_wal
 
-from .schema import job_runs, job_states, metadata, reductions
+from .sqlite_writes import SqliteWrites
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy.engine import Engine
 
 #: File name of the run log inside a work directory.
 RUNLOG_FILE = "runlog.sqlite"
@@ -49,6 +48,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def open_engine(url: str, *, create: bool = True) -> Engine:
     """An engine for ``url``; SQLite files get WAL mode and a generous lock timeout."""
+    from sqlalchemy import create_engine, event
+
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if not create and not path.is_file():
@@ -69,6 +70,10 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
 def _create_tables(engine: Engine, attempts: int = 5) -> None:
     """Create the missing tables. Two runs starting on a new database may both find a
     table missing and both create it; the loser sees "already exists" and looks again."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from .schema import metadata
+
     for attempt in range(attempts):
         try:
             metadata.create_all(engine)
@@ -89,9 +94,19 @@ class RunLog:
 
     def __init__(self, url_or_workdir: str | os.PathLike, *, create: bool = True) -> None:
         self.url = runlog_url(url_or_workdir)
-        self.engine = open_engine(self.url, create=create)
-        if create:
-            _create_tables(self.engine)
+        self._engine: Engine | None = None
+        self.writes = SqliteWrites.open(self.url) if create else None
+        if self.writes is None:
+            self._engine = open_engine(self.url, create=create)
+            if create:
+                _create_tables(self._engine)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (opened on first use when writes go through sqlite3)."""
+        if self._engine is None:
+            self._engine = open_engine(self.url, create=False)
+        return self._engine
 
     # -- reductions -----------------------------------------------------------------
     def start_reduction(
@@ -124,6 +139,13 @@ class RunLog:
             "plan": dumps(dict(plan)),
             "refused": dumps(list(refused)),
         }
+        if self.writes is not None:
+            self.writes.upsert_reduction(reduction_id, record, now)
+            return
+        from sqlalchemy import insert, select, update
+
+        from .schema import reductions
+
         with self.engine.begin() as conn:
             found = conn.execute(
                 select(reductions.c.id).where(reductions.c.id == reduction_id)
@@ -136,15 +158,23 @@ class RunLog:
                 conn.execute(insert(reductions).values(id=reduction_id, created_ts=now, **record))
 
     def finish_reduction(self, reduction_id: str, status: str, summary: Mapping[str, Any]) -> None:
+        values = {"status": status, "finished_ts": time.time(), "summary": dumps(dict(summary))}
+        if self.writes is not None:
+            self.writes.update_reduction(reduction_id, values)
+            return
+        from sqlalchemy import update
+
+        from .schema import reductions
+
         with self.engine.begin() as conn:
-            conn.execute(
-                update(reductions)
-                .where(reductions.c.id == reduction_id)
-                .values(status=status, finished_ts=time.time(), summary=dumps(dict(summary)))
-            )
+            conn.execute(update(reductions).where(reductions.c.id == reduction_id).values(**values))
 
     def reduction(self, reduction_id: str) -> dict[str, Any] | None:
         """The reduction record with its JSON fields decoded, or None."""
+        from sqlalchemy import select
+
+        from .schema import reductions
+
         with self.engine.connect() as conn:
             row = conn.execute(select(reductions).where(reductions.c.id == reduction_id)).first()
         if row is None:
@@ -159,7 +189,13 @@ class RunLog:
     def add_runs(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Insert job-run rows (see :func:`radps_seq.runlog.rows.job_run_row`) in one batch."""
         rows = list(rows)
-        if rows:
+        if rows and self.writes is not None:
+            self.writes.insert_runs(rows)
+        elif rows:
+            from sqlalchemy import insert
+
+            from .schema import job_runs
+
             with self.engine.begin() as conn:
                 conn.execute(insert(job_runs), rows)
 
@@ -168,6 +204,18 @@ class RunLog:
         if not states:
             return
         now = time.time()
+        rows = [
+            {"reduction_id": reduction_id, "job_id": job, "task": task, "state": state,
+             "updated_ts": now}
+            for job, (task, state) in states.items()
+        ]  # fmt: skip
+        if self.writes is not None:
+            self.writes.replace_states(rows)
+            return
+        from sqlalchemy import delete, insert
+
+        from .schema import job_states
+
         ids = list(states)
         with self.engine.begin() as conn:
             for start in range(0, len(ids), 500):  # stay below bound-parameter limits
@@ -177,21 +225,13 @@ class RunLog:
                         job_states.c.reduction_id == reduction_id, job_states.c.job_id.in_(chunk)
                     )
                 )
-            conn.execute(
-                insert(job_states),
-                [
-                    {
-                        "reduction_id": reduction_id,
-                        "job_id": job,
-                        "task": task,
-                        "state": state,
-                        "updated_ts": now,
-                    }
-                    for job, (task, state) in states.items()
-                ],
-            )
+            conn.execute(insert(job_states), rows)
 
     def job_states(self, reduction_id: str) -> dict[str, str]:
+        from sqlalchemy import select
+
+        from .schema import job_states
+
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(job_states.c.job_id, job_states.c.state).where(
@@ -203,8 +243,10 @@ class RunLog:
     def runs(self, reduction_id: str | None = None) -> pd.DataFrame:
         """Job-run rows (JSON fields as text) as a DataFrame, in insertion order."""
         import pandas as pd
+        from sqlalchemy import select
+        from sqlalchemy.exc import SQLAlchemyError
 
-        from .schema import RUN_COLUMNS
+        from .schema import RUN_COLUMNS, job_runs
 
         query = select(*(job_runs.c[name] for name in RUN_COLUMNS)).order_by(job_runs.c.id)
         if reduction_id is not None:
@@ -217,7 +259,8 @@ class RunLog:
         return pd.DataFrame(rows, columns=list(RUN_COLUMNS))
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
 
     def __enter__(self) -> RunLog:
         return self

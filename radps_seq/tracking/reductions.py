@@ -7,8 +7,10 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from .direct import RunRecord, log_run
 from .records import log_json, log_values
 from .store import client, experiment_id
+from .store import tracking_uri as store_uri
 
 #: Experiment that real reductions (``radps-seq run``) are logged to.
 REDUCTIONS_EXPERIMENT = "radps-seq-reductions"
@@ -27,7 +29,9 @@ def log_reduction_run(
     ``plan`` the plan that ran. The run carries the same names as offline experiments
     (``sequencer``, ``makespan_s``, ``skipped``, ``refusals``) so real runs and replays
     can be compared side by side in the UI. ``radps-seq run`` prints nothing extra; the
-    run id is returned for callers that want to link to it.
+    run id is returned for callers that want to link to it. An embedded store that
+    already holds the experiment is written without importing MLflow
+    (:mod:`radps_seq.tracking.direct`); anything else goes through the MLflow client.
     """
     jobs = list(summary.get("jobs") or [])
     status = Counter(str(j.get("status")) for j in jobs)
@@ -48,15 +52,8 @@ def log_reduction_run(
         "succeeded": status.get("succeeded", 0),
         "refusals": refusals,
     }
-    mlflow_client = client(tracking_uri)
-    run = mlflow_client.create_run(
-        experiment_id(mlflow_client, REDUCTIONS_EXPERIMENT),
-        run_name=str(summary.get("reduction") or "reduction"),
-    )
-    run_id = run.info.run_id
-    log_values(
-        mlflow_client,
-        run_id,
+    record = RunRecord(
+        name=str(summary.get("reduction") or "reduction"),
         params={"sequencer": planner, "reduction": summary.get("reduction")},
         metrics=metrics,
         tags={
@@ -64,9 +61,19 @@ def log_reduction_run(
             "radps_seq.status": summary.get("status"),
             **({"radps_seq.workdir": str(workdir)} if workdir is not None else {}),
         },
+        artifacts={"plan.json": dict(plan), "summary.json": dict(summary)},
+        status="FINISHED" if summary.get("status") in ("succeeded", "partial") else "FAILED",
     )
-    log_json(mlflow_client, run_id, dict(plan), "plan.json")
-    log_json(mlflow_client, run_id, dict(summary), "summary.json")
-    status_name = "FINISHED" if summary.get("status") in ("succeeded", "partial") else "FAILED"
-    mlflow_client.set_terminated(run_id, status=status_name)
+    uri = store_uri(tracking_uri)
+    run_id = log_run(uri, REDUCTIONS_EXPERIMENT, record)
+    if run_id is not None:
+        return run_id
+    mlflow_client = client(uri)
+    run_id = mlflow_client.create_run(
+        experiment_id(mlflow_client, REDUCTIONS_EXPERIMENT), run_name=record.name
+    ).info.run_id
+    log_values(mlflow_client, run_id, params=record.params, metrics=metrics, tags=record.tags)
+    for file_name, data in record.artifacts.items():
+        log_json(mlflow_client, run_id, data, file_name)
+    mlflow_client.set_terminated(run_id, status=record.status)
     return run_id

@@ -148,7 +148,7 @@ def test_error_in_a_sibling_module_names_that_module(tmp_path, monkeypatch):
         "x_datasources.py": "from edps import data_source\n\nraw = data_source('A').with_min_group_size(0)\n",
     })
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(WorkflowError, match=r"^x/x_datasources.py line 3: ValueError: data_source\('A'\): min group size"):
+    with pytest.raises(WorkflowError, match=r"^data_source\('A'\): min group size .* \(x/x_datasources.py:3\)$"):
         load_workflow("x")
 
 
@@ -158,9 +158,9 @@ def test_syntax_error_names_file_and_line(tmp_path):
         load_workflow(folder)
 
 
-def test_unknown_edps_name_says_only_part_of_edps_is_provided(tmp_path):
-    folder = make_package(tmp_path, "x", {"x_wkf.py": "from edps import no_such_builder\n"})
-    with pytest.raises(WorkflowError, match=r"x_wkf.py line 1: ImportError: cannot import name 'no_such_builder'.*only part of the edps API"):
+def test_unknown_edps_name_is_not_supported_yet_at_its_line(tmp_path):
+    folder = make_package(tmp_path, "x", {"x_wkf.py": "import os\nfrom edps import no_such_builder\n"})
+    with pytest.raises(WorkflowError, match=r"^not supported yet: edps.no_such_builder \(.*x/x_wkf.py:2\)$"):
         load_workflow(folder)
 
 

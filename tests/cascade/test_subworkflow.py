@@ -1,3 +1,5 @@
+import pytest
+
 from radps_seq.cascade import data_source, subworkflow, task
 from radps_seq.cascade.subworkflow import current_subworkflow
 
@@ -37,8 +39,6 @@ def test_nested_subworkflows_use_the_innermost_and_unwind_after_errors():
 
     t_inner, t_outer = outer()
     assert (t_inner.subworkflow, t_outer.subworkflow) == ("inner", "outer")
-    try:
+    with pytest.raises(RuntimeError, match="boom"):
         failing()
-    except RuntimeError:
-        pass
-    assert current_subworkflow() is None
+    assert current_subworkflow() is None  # the failed one left no subworkflow open

@@ -59,6 +59,7 @@ def build_cascade(**parameters: object):
     raw_science = (
         data_source("OBJECT")
         .with_classification_rule(classification_rule("OBJECT", {"dpr.type": "OBJECT"}))
+        .with_grouping_keywords(["mjd-obs"])
         .with_setup_keywords(["ins.filt1.name", "det.binx", "exptime"])
         .build()
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from radps_seq.derive import derive
@@ -124,7 +126,7 @@ def test_workflow_parameter_condition_switches_an_input_off():
     assert any(i.category == "SKY" for i in on.inputs)
     off = jobs_by_task(derive(build_cascade(), frames, workflow_parameters={"use_sky": "false"}))["science"][0]
     assert not any(i.category == "SKY" for i in off.inputs)
-    assert on.id != off.id or on.inputs != off.inputs
+    assert on.id != off.id  # the sky frame is an input of one job only
 
 
 def test_master_versus_raw_association_preference(cascade):
@@ -175,11 +177,16 @@ def test_targets_prune_the_graph(cascade):
 
 def test_incompleteness_propagates_to_consumers(cascade):
     frames = twilight(2, 60000.95) + bias(3, 60020.0, night="far") + [science("s.fits", 60001.1)]
+    (flat,) = derive(cascade, frames, tasks=["twilight_flat"]).jobs
+    assert not flat.complete and flat.missing == ["MASTER_BIAS"]  # the bias is too far
     d = derive(cascade, frames)
-    flat = jobs_by_task(d).get("twilight_flat")
-    sci = jobs_by_task(d)["science"][0]
-    assert flat is None or not flat[0].complete
+    # an incomplete flat is no candidate: the science job lacks its flat as well
+    assert "twilight_flat" not in jobs_by_task(d)
+    (sci,) = jobs_by_task(d)["science"]
     assert not sci.complete
+    assert sci.missing == [
+        "MASTER_BIAS", "MASTER_FLAT (none of the alternatives matched: twilight_flat or dome_flat)"
+    ]
 
 
 def test_job_ids_are_content_hashes(cascade):
@@ -187,10 +194,23 @@ def test_job_ids_are_content_hashes(cascade):
     a = derive(cascade, frames)
     b = derive(build_cascade(), list(reversed(frames)))
     assert [j.id for j in a.jobs] == [j.id for j in b.jobs]
-    moved = [hdr("elsewhere/" + h.path, **{}) if False else h for h in frames]
-    assert [j.id for j in derive(cascade, moved).jobs] == [j.id for j in a.jobs]
     changed = derive(cascade, frames, workflow_parameters={"use_sky": "false"})
     assert [j.id for j in changed.jobs] == [j.id for j in a.jobs]  # no sky files: same inputs
+
+
+def test_the_same_frames_under_other_paths_give_the_same_job_ids(cascade):
+    frames = bias(3, 60000.9) + twilight(2, 60000.95) + [science("s.fits", 60001.1)]
+    here = derive(cascade, frames)
+    # the same files (same content identity) under other paths
+    moved = [dataclasses.replace(h, path="elsewhere/" + h.path) for h in frames]
+    relocated = derive(build_cascade(), moved)
+    assert {i.file for j in relocated.jobs for i in j.inputs if i.file} == {
+        "elsewhere/" + h.path for h in frames
+    }
+    assert [j.id for j in relocated.jobs] == [j.id for j in here.jobs]
+    # while other content under the same path is another job
+    other = [dataclasses.replace(frames[0], identity="0" * 40)] + frames[1:]
+    assert jobs_by_task(derive(cascade, other))["bias"][0].id != jobs_by_task(here)["bias"][0].id
 
 
 def test_recipe_parameters_change_the_id():

@@ -28,6 +28,7 @@ def cascade():
     raw_bias = (
         data_source("BIAS")
         .with_classification_rule(classification_rule("BIAS", {"dpr.type": "BIAS"}))
+        .with_grouping_keywords(["origfile"])  # one job per bias frame
         .with_match_keywords(["det.binx"], time_range=SAME_NIGHT, level=0)
         .with_match_keywords(["det.binx"], time_range=ONE_WEEK, level=1)
         .build()

@@ -1,6 +1,9 @@
 """Smart re-runs: cache keys, reasons, corrupted products, forcing, dry runs."""
 
+import importlib.util
 import json
+import os
+import py_compile
 from pathlib import Path
 
 import pytest
@@ -88,6 +91,85 @@ def test_changed_recipe_code_is_detected(tmp_path, workdir):
     assert (workdir / "products" / "edit" / job / "P.dat").read_text() == "two"
 
 
+def _stale_bytecode(path: Path, old: str, new: str) -> None:
+    """``path`` holds ``new`` while its ``__pycache__`` holds ``old``'s bytecode, with the
+    size and mtime CPython checks both equal: what an edit within one second leaves."""
+    assert len(old.encode()) == len(new.encode())
+    path.write_text(old)
+    py_compile.compile(
+        str(path),
+        cfile=importlib.util.cache_from_source(str(path)),
+        invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP,
+    )
+    stat = path.stat()
+    path.write_text(new)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+RECIPE = (
+    "from radps_seq.recipes.registry import Product, RecipeResult, recipe\n"
+    "@recipe('t_stale')\n"
+    "def stale(inputs, params, scratch):\n"
+    "    (scratch / 'P.dat').write_text({!r})\n"
+    "    return RecipeResult([Product(str(scratch / 'P.dat'), 'P')])\n"
+)
+
+
+def test_a_recipe_edited_within_the_second_never_runs_from_stale_bytecode(tmp_path, workdir):
+    from radps_seq.cascade import Workflow
+
+    origin = tmp_path / "wf" / "stale_wkf.py"
+    origin.parent.mkdir()
+    origin.write_text("")
+    recipes = origin.parent / "stale_recipes.py"
+    recipes.write_text(RECIPE.format("one"))
+    workflow = Workflow("stale", {}, {}, origin=str(origin))
+    c = Cascade(tmp_path)
+    job = c.job("stale", recipe="t_stale", files=[(c.raw("x"), "RAW")], products=("P",))
+    execute(c.graph, bfs(c.graph), workdir=workdir, workflow=workflow)
+    _stale_bytecode(recipes, RECIPE.format("one"), RECIPE.format("two"))
+    result = execute(c.graph, bfs(c.graph), workdir=workdir, workflow=workflow)
+    assert reasons(result, workdir)[job] == "recipe code changed"
+    assert (workdir / "products" / "stale" / job / "P.dat").read_text() == "two"
+    again = execute(c.graph, bfs(c.graph), workdir=workdir, workflow=workflow)
+    assert reasons(again, workdir)[job] == "reused: cache key matches"
+
+
+FUNCTION_WKF = (
+    "from edps import task, data_source, classification_rule\n"
+    "from .fnstale_functions import write\n"
+    "raw = data_source('RAW').with_classification_rule("
+    "classification_rule('RAW', {'dpr.type': 'RAW'})).build()\n"
+    "writing = task('writing').with_function(write).with_main_input(raw).build()\n"
+)
+FUNCTION = (
+    "from radps_seq.recipes import Product, RecipeResult\n"
+    "def write(inputs, params, scratch):\n"
+    "    (scratch / 'P.dat').write_text({!r})\n"
+    "    return RecipeResult([Product(str(scratch / 'P.dat'), 'P')])\n"
+)
+
+
+def test_a_task_function_edited_within_the_second_never_runs_from_stale_bytecode(
+    tmp_path, workdir
+):
+    from radps_seq.cascade.loader import load_workflow
+
+    package = tmp_path / "fnstale"
+    package.mkdir()
+    (package / "fnstale_wkf.py").write_text(FUNCTION_WKF)
+    functions = package / "fnstale_functions.py"
+    functions.write_text(FUNCTION.format("one"))
+    c = Cascade(tmp_path)
+    job = c.job("writing", recipe="write", files=[(c.raw("x"), "RAW")], products=("P",))
+    first = execute(c.graph, bfs(c.graph), workdir=workdir, workflow=load_workflow(package))
+    assert first.status == "succeeded", first.jobs[0].error
+    _stale_bytecode(functions, FUNCTION.format("one"), FUNCTION.format("two"))
+    result = execute(c.graph, bfs(c.graph), workdir=workdir, workflow=load_workflow(package))
+    assert reasons(result, workdir)[job] == "recipe code changed"
+    assert (workdir / "products" / "writing" / job / "P.dat").read_text() == "two"
+
+
 @pytest.mark.parametrize("damage", ["corrupt", "delete"])
 def test_damaged_product_is_recomputed_with_the_reason(tmp_path, workdir, damage):
     c, ids = imaging(tmp_path)
@@ -154,3 +236,49 @@ def test_dry_run_reports_skips_and_failures_ahead(tmp_path, workdir):
     assert decisions[lost].reason.startswith("will fail: input file missing: ")
     assert decisions[after].reason == f"will fail: blocked by lost job {lost}"
     assert [d.to_dict()["action"] for d in decisions.values()] == ["skip", "run", "run", "run"]
+
+
+def test_the_cache_key_covers_the_input_category(tmp_path, workdir):
+    from radps_seq.cascade import Task, Workflow
+
+    c = Cascade(tmp_path)
+    bias = c.job("bias", files=[(c.raw("b"), "BIAS")], products=("MASTER_BIAS",))
+    use = c.job("use", parents={bias: ("MASTER_BIAS", "MASTER_BIAS")}, target=True)
+    plain = Workflow("w", {"bias": Task("bias", recipe="t_combine"),
+                           "use": Task("use", recipe="t_combine")}, {})
+    execute(c.graph, bfs(c.graph), workdir=workdir, workflow=plain)
+    # the same file, the same job id, but the recipe now reads it as another category
+    mapped = Workflow("w", {"bias": Task("bias", recipe="t_combine"),
+                            "use": Task("use", recipe="t_combine", input_map={"MASTER_BIAS": "MB"})}, {})
+    result = execute(c.graph, bfs(c.graph), workdir=workdir, workflow=mapped)
+    product = workdir / "products" / "bias" / bias / "MASTER_BIAS.dat"
+    assert reasons(result, workdir) == {bias: "reused: cache key matches",
+                                        use: f"input changed: {product}"}
+    sof = (workdir / "products" / "use" / use / "input.sof").read_text()
+    assert sof == f"{product} MB\n"
+
+
+def test_cache_key_composition():
+    """What the key depends on (recipe, code version, parameters, input categories and
+    contents) and what it does not (input paths, input order), on one machine."""
+    from radps_seq.execute.cache import cache_key, components
+    from radps_seq.execute.result import FileRef
+
+    inputs = [FileRef("/a/x.fits", "RAW", "s1"), FileRef("/a/y.fits", "FLAT", "s2")]
+    base = cache_key(components("python:r", "1+abc", {"k": 1}, inputs))
+    moved = [FileRef("/elsewhere/" + r.path.rsplit("/", 1)[1], r.category, r.sha256) for r in inputs]
+    assert cache_key(components("python:r", "1+abc", {"k": 1}, moved)) == base
+    assert cache_key(components("python:r", "1+abc", {"k": 1}, inputs[::-1])) == base
+    changed = {
+        "recipe": components("python:q", "1+abc", {"k": 1}, inputs),
+        "version": components("python:r", "1+abd", {"k": 1}, inputs),
+        "parameters": components("python:r", "1+abc", {"k": 2}, inputs),
+        "category": components("python:r", "1+abc", {"k": 1}, [FileRef("/a/x.fits", "BIAS", "s1"), inputs[1]]),
+        "content": components("python:r", "1+abc", {"k": 1}, [FileRef("/a/x.fits", "RAW", "s9"), inputs[1]]),
+        "swapped categories": components("python:r", "1+abc", {"k": 1}, [
+            FileRef("/a/x.fits", "FLAT", "s1"), FileRef("/a/y.fits", "RAW", "s2")]),
+        "one input fewer": components("python:r", "1+abc", {"k": 1}, inputs[:1]),
+    }
+    keys = {what: cache_key(parts) for what, parts in changed.items()}
+    assert all(key != base for key in keys.values()), keys
+    assert len(set(keys.values())) == len(keys)

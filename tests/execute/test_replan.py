@@ -7,7 +7,7 @@ import pytest
 
 from radps_seq.execute import execute
 from radps_seq.plan import BaseSequencer, Plan, PlanContext, accept, get_sequencer
-from radps_seq.reduction import guarded_replan
+from radps_seq.plan.guard import guarded_replan
 from radps_seq.runlog import load_runs
 
 from .helpers import sleepers

@@ -16,7 +16,7 @@ from .helpers import bfs, sleepers
 HERE = Path(__file__).parent
 
 
-def runner(tmp_path, workdir, n, seconds, workers, direction="forward"):
+def runner(tmp_path, workdir, n, seconds, workers, direction="forward", executor="local"):
     env = {**os.environ, "PYTHONPATH": str(HERE.parent.parent)}
     return subprocess.Popen(
         [
@@ -28,6 +28,7 @@ def runner(tmp_path, workdir, n, seconds, workers, direction="forward"):
             str(seconds),
             str(workers),
             direction,
+            executor,
         ],
         env=env,
         stdout=subprocess.PIPE,

@@ -11,7 +11,7 @@ import yaml
 from radps_seq.experiments import compare
 from radps_seq.experiments.config import ConfigError, load_config
 from radps_seq.experiments.traces import trace_as_run_log
-from radps_seq.plan.testing import imaging_graph, synthetic_truth
+from radps_seq.testing.graphs import imaging_graph, synthetic_truth
 
 CONFIG = {
     "name": "tiny",

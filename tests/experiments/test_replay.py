@@ -16,7 +16,7 @@ from radps_seq.experiments.replay import (
 )
 from radps_seq.experiments.traces import load_wfcommons, trace_as_run_log
 from radps_seq.plan import BaseSequencer, Plan, PlanContext, get_sequencer
-from radps_seq.plan.testing import diamond, job, layered_graph, synthetic_truth
+from radps_seq.testing.graphs import diamond, job, layered_graph, synthetic_truth
 
 
 def truth_of(**runtimes):
@@ -216,6 +216,8 @@ def test_replay_trace_on_an_exported_run_log(tmp_path):
         "compute_saved_s": 5.0,
         "products_changed": 0,
         "refused": 0,
+        "replans": 0,
+        "refused_replans": 0,
     }
     assert replay_trace(path, "bfs", workers=1)["makespan_s"] == 12.0
 
@@ -223,3 +225,60 @@ def test_replay_trace_on_an_exported_run_log(tmp_path):
 def test_replay_trace_with_a_model_builds_the_planner_with_it(montage):
     with pytest.raises(RadpsError, match="bad parameters"):
         replay_trace(montage, "bfs", model="models/none")
+
+
+class _Recorder(BaseSequencer):
+    """Re-plans on every call, recording what it was shown; optionally proposes an
+    order that runs an edge backwards, which the guard must refuse."""
+
+    name = "recorder"
+    replans = True
+
+    def __init__(self, bad: bool = False) -> None:
+        self.bad = bad
+
+    def propose(self, job_graph, context):
+        self.seen = []
+        return get_sequencer("bfs").propose(job_graph, context)
+
+    def replan(self, job_graph, plan, observed, context):
+        self.seen.append(observed)
+        order = list(reversed(plan.order)) if self.bad else list(plan.order)
+        return Plan(self.name, order, list(plan.skip))
+
+
+def test_replay_shows_a_replanning_sequencer_only_the_past():
+    graph = layered_graph(150, width=15, seed=2)
+    truth = synthetic_truth(graph, seed=2)
+    for j, t in truth.items():
+        t["output_bytes"] = 100.0 + len(j)
+    recorder = _Recorder()
+    result = replay_with_guard(recorder, graph, PlanContext(workers=3), truth, 3)
+    assert recorder.seen and result.replans == len(recorder.seen) and result.refused_replans == 0
+    for observed in recorder.seen:
+        for j, outcome in observed.finished.items():
+            assert result.runs[j].finish_s <= observed.now_s  # finished before now
+            assert outcome["runtime_s"] == truth[j]["runtime_s"]
+            assert set(outcome) <= {"status", "runtime_s", "output_bytes"}
+        for j in observed.running:
+            assert j not in observed.finished
+            assert result.runs[j].start_s <= observed.now_s < result.runs[j].finish_s
+        future = {j for j, r in result.runs.items() if r.finish_s > observed.now_s}
+        assert not future & set(observed.finished)
+
+
+def test_a_replan_the_guard_refuses_is_counted_and_not_used():
+    graph = diamond()
+    recorder = _Recorder(bad=True)
+    result = replay_with_guard(recorder, graph, PlanContext(workers=1), DIAMOND_TRUTH, 1)
+    assert result.refused_replans == len(recorder.seen) > 0 and result.replans == 0
+    assert result.makespan_s == 7.0
+
+
+def test_learned_replans_on_a_trace_and_stays_valid(montage):
+    graph, truth, _ = load_wfcommons(montage)
+    sequencer = get_sequencer("learned").fit(trace_as_run_log(graph, truth))
+    k = auto_workers(graph, truth)
+    result = replay_with_guard(sequencer, graph, PlanContext(workers=k), truth, k)
+    assert result.replans > 0 and result.refused_replans == 0 and result.refused == 0
+    assert result.makespan_s >= result.lower_bound_s

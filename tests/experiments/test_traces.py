@@ -13,8 +13,8 @@ from radps_seq.experiments.traces import (
     trace_as_run_log,
 )
 from radps_seq.plan import PlanContext, check, get_sequencer
-from radps_seq.plan.testing import imaging_graph, synthetic_truth
 from radps_seq.runlog.schema import RUN_COLUMNS
+from radps_seq.testing.graphs import imaging_graph, synthetic_truth
 
 MONTAGE_TYPES = {
     "mProject",
@@ -135,9 +135,29 @@ def test_small_instance_in_detail(tmp_path):
     b = graph.nodes["b_ID02"]
     assert b["task"] == "b" and b["target"] and not graph.nodes["a_ID01"]["target"]
     assert b["slots"] == {"main": {"min_ret": 2, "files": 1}}  # cfg on disk + a's product
-    assert b["features"]["input_bytes"] == 6 and "output_bytes" not in b["features"]
-    assert truth["b_ID02"] == {"runtime_s": 3.5, "changed": None}
+    # Only cfg is on disk before anything runs; x (5 bytes) is a's product, an outcome.
+    assert b["features"]["input_bytes"] == 1 and "output_bytes" not in b["features"]
+    assert truth["b_ID02"] == {"runtime_s": 3.5, "changed": None, "output_bytes": 0.0}
+    assert truth["a_ID01"]["output_bytes"] == 5.0
     assert (meta["family"], meta["name"], meta["size"]) == ("tiny", "tiny", 2)
+
+
+def test_features_do_not_change_when_ancestors_outcomes_do(tmp_path):
+    """Planning before anything runs: a's runtime and the size of the product it
+    writes are outcomes, so b's features (and the planner's feature rows) ignore them."""
+    from radps_seq.plan.sequencers.learned.features import job_features
+
+    def other_outcomes(doc):
+        doc["workflow"]["specification"]["files"][1]["sizeInBytes"] = 5_000_000  # x, a's product
+        doc["workflow"]["execution"]["tasks"][0]["runtimeInSeconds"] = 900.0
+
+    before, _, _ = load_wfcommons(write(tmp_path, tiny_15()))
+    (tmp_path / "other").mkdir()
+    after, truth, _ = load_wfcommons(write(tmp_path / "other", tiny_15(other_outcomes)))
+    assert truth["a_ID01"]["output_bytes"] == 5_000_000  # the outcome did change
+    for job in before:
+        assert before.nodes[job]["features"] == after.nodes[job]["features"]
+    assert job_features(before).equals(job_features(after))
 
 
 def test_older_single_task_list_format(tmp_path):

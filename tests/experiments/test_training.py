@@ -7,10 +7,10 @@ import pytest
 
 from radps_seq.errors import RadpsError
 from radps_seq.experiments import load_model, train
-from radps_seq.experiments.features import job_features
-from radps_seq.experiments.model_store import ModelError
 from radps_seq.experiments.traces import load_wfcommons, trace_as_run_log
-from radps_seq.plan.testing import imaging_graph, synthetic_truth
+from radps_seq.plan.sequencers.learned.features import job_features
+from radps_seq.plan.sequencers.learned.model_store import ModelError
+from radps_seq.testing.graphs import imaging_graph, synthetic_truth
 
 SMALL = ("*montage-chameleon-2mass-005d*", "*epigenomics-chameleon-hep-1seq-100k*")
 

@@ -6,7 +6,7 @@ import yaml
 from radps_seq.errors import RadpsError
 from radps_seq.experiments import evaluate, tune
 from radps_seq.experiments.traces import trace_as_run_log
-from radps_seq.plan.testing import imaging_graph, synthetic_truth
+from radps_seq.testing.graphs import imaging_graph, synthetic_truth
 
 SPACE = {
     "max_iter": {"low": 10, "high": 30, "int": True},

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from radps_seq.experiments.traces import trace_as_run_log
-from radps_seq.plan.testing import imaging_graph, layered_graph, synthetic_truth
+from radps_seq.testing.graphs import imaging_graph, layered_graph, synthetic_truth
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 
 from radps_seq.errors import RadpsError
 from radps_seq.plan import Plan, PlanContext, Sequencer, available_sequencers, check, get_sequencer
-from radps_seq.plan.testing import diamond, imaging_graph, layered_graph, synthetic_truth
+from radps_seq.testing.graphs import diamond, imaging_graph, layered_graph, synthetic_truth
 
 TRACE = "pegasus_montage_montage-chameleon-2mass-005d-001.json"
 

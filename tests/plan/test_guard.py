@@ -3,7 +3,7 @@ import pytest
 
 from radps_seq.errors import RadpsError
 from radps_seq.plan import CheckedPlan, Plan, PlanContext, accept, check, repair
-from radps_seq.plan.testing import diamond, imaging_graph, job
+from radps_seq.testing.graphs import diamond, imaging_graph, job
 
 
 def kinds(violations):

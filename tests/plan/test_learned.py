@@ -9,7 +9,7 @@ from radps_seq.experiments.replay import replay
 from radps_seq.experiments.traces import trace_as_run_log
 from radps_seq.plan import NotFittedError, PlanContext, check, get_sequencer
 from radps_seq.plan.sequencers.learned import target_chains
-from radps_seq.plan.testing import imaging_graph, job
+from radps_seq.testing.graphs import imaging_graph, job
 
 
 def imaging_truth(graph, dark_changes=False):
@@ -141,7 +141,7 @@ def test_target_chains_claim_shared_ancestors_for_the_first_target():
 
 
 def test_loads_a_saved_model_by_reference(tmp_path, fitted):
-    from radps_seq.experiments.model_store import save_model
+    from radps_seq.plan.sequencers.learned.model_store import save_model
 
     save_model(fitted.model_, tmp_path / "model")
     loaded = get_sequencer("learned", model=str(tmp_path / "model"))

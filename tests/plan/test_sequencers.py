@@ -5,7 +5,7 @@ import pytest
 from radps_seq.errors import RadpsError
 from radps_seq.plan import NotFittedError, Plan, PlanContext, check, get_sequencer
 from radps_seq.plan.graphs import depths
-from radps_seq.plan.testing import diamond, imaging_graph, job, layered_graph
+from radps_seq.testing.graphs import diamond, imaging_graph, job, layered_graph
 
 CTX = PlanContext()
 

@@ -1,7 +1,11 @@
+import base64
+import hashlib
 import importlib.metadata
 import subprocess
 import sys
 import textwrap
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +24,11 @@ from radps_seq.recipes import (
 
 @pytest.fixture(autouse=True)
 def isolated_registry(monkeypatch):
-    """Recipes registered by a test disappear after it."""
+    """Recipes registered by a test disappear after it. The imaging recipes are imported
+    first, into the real registry: a test that loads the entry points imports them too,
+    and a module imported into a throw-away copy would never register them again."""
+    import radps_seq.recipes.imaging  # noqa: F401
+
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
 
 
@@ -76,28 +84,54 @@ def test_a_broken_cascade_recipes_file_names_itself(tmp_path):
         get_recipe("anything", [module])
 
 
-def test_entry_points_provide_recipes(tmp_path, monkeypatch):
-    package = tmp_path / "plugin_recipes_pkg.py"
-    package.write_text(textwrap.dedent("""
-        from radps_seq.recipes import RecipeResult, recipe
+PLUGIN = Path(__file__).with_name("fixtures") / "plugin_dist"
 
-        @recipe("test_from_plugin")
-        def plugin(inputs, params, scratch):
-            return RecipeResult([])
-    """))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    point = importlib.metadata.EntryPoint(
-        name="plugin", value="plugin_recipes_pkg", group=registry.ENTRY_POINT_GROUP
+
+def _wheel(source: Path, out: Path) -> Path:
+    """A wheel of the plug-in fixture (its files plus the RECORD a wheel must carry)."""
+    wheel = out / "radps_seq_test_plugin-1.0-py3-none-any.whl"
+    files = sorted(p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    record = []
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path in files:
+            name = path.relative_to(source).as_posix()
+            data = path.read_bytes()
+            archive.writestr(name, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            record.append(f"{name},sha256={digest},{len(data)}")
+        record.append("radps_seq_test_plugin-1.0.dist-info/RECORD,,")
+        archive.writestr("radps_seq_test_plugin-1.0.dist-info/RECORD", "\n".join(record) + "\n")
+    return wheel
+
+
+@pytest.fixture
+def installed_plugin(tmp_path, monkeypatch):
+    """The plug-in distribution installed by pip into a folder put on ``sys.path``."""
+    site = tmp_path / "site"
+    wheel = _wheel(PLUGIN, tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+         "--disable-pip-version-check", "--target", str(site), str(wheel)],
+        check=True, capture_output=True,
     )
-    seen_groups = []
+    monkeypatch.syspath_prepend(str(site))
+    yield site
+    sys.modules.pop("radps_seq_test_plugin", None)
 
-    def entry_points(group):
-        seen_groups.append(group)
-        return [point]
 
-    monkeypatch.setattr(registry.importlib.metadata, "entry_points", entry_points)
-    assert get_recipe("test_from_plugin").recipe_name == "test_from_plugin"
-    assert seen_groups == ["radps_seq.recipes"]
+def test_entry_points_of_an_installed_distribution_provide_recipes(installed_plugin):
+    distribution = importlib.metadata.distribution("radps-seq-test-plugin")
+    assert Path(distribution.locate_file("radps_seq_test_plugin")).parent == installed_plugin
+    assert "test_from_plugin" not in registered_recipes()
+    fn = get_recipe("test_from_plugin")
+    assert fn.recipe_name == "test_from_plugin"
+    assert fn.__module__ == "radps_seq_test_plugin"
+    assert fn([], {}, installed_plugin).qc == {"plugin": 1.0}
+
+
+def test_without_the_distribution_the_recipe_is_not_found():
+    with pytest.raises(RecipeNotFound, match="'test_from_plugin'.*entry points"):
+        get_recipe("test_from_plugin")
 
 
 def test_the_version_changes_when_the_code_changes(tmp_path):
@@ -128,4 +162,5 @@ def test_recipes_import_nothing_from_the_engine():
         " and not m.startswith('radps_seq.recipes')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    # the one shared module is the stdlib-only source loader (no stale bytecode)
+    assert out.stdout.strip() == "['radps_seq.source_import']"

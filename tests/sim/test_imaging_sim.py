@@ -1,4 +1,5 @@
 import hashlib
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,7 @@ from astropy.io import fits
 from radps_seq.errors import RadpsError
 from radps_seq.sim import SIMULATORS, SimulationError
 from radps_seq.sim.imaging import simulate
-from radps_seq.sim.imaging.plan import ILLUM_EVERY, N_BIAS, N_DARK, N_FLAT, N_ILLUM
+from radps_seq.sim.imaging.plan import N_BIAS, N_DARK, N_FLAT, N_ILLUM
 
 SIZE = 64  # tiny frames: the plan and headers are what is tested here
 
@@ -46,25 +47,35 @@ def test_the_summary_matches_the_files_on_disk(two_nights):
     assert summary.to_dict()["out"] == str(out)
 
 
+def _on_disk(root: Path, night: str) -> Counter:
+    """Files of each DPR TYPE the simulator wrote for ``night`` (read from the files)."""
+    return Counter(h["HIERARCH ESO DPR TYPE"] for h in _headers(root, night))
+
+
 def test_a_night_follows_the_calibration_plan(two_nights):
     out, summary = two_nights
-    first = summary.nights[0]
+    first, second = summary.nights[0], summary.nights[1]
     headers = _headers(out, first.night)
+    written = _on_disk(out, first.night)
     setups = {(h["HIERARCH ESO INS FILT1 NAME"], h["HIERARCH ESO DET BINX"])
               for h in headers if h["HIERARCH ESO DPR TYPE"] == "OBJECT"}
     filters = {f for f, _ in setups}
     assert first.missing == [] and first.weather == "clear"  # the first night is complete
-    assert first.counts["BIAS"] == 2 * N_BIAS  # both binnings
-    assert first.counts["DARK"] == 2 * N_DARK  # darks on the first of every third day
-    assert first.counts["FLAT,DOME"] == N_FLAT * len(setups)
-    assert first.counts["FLAT,SKY"] == N_FLAT * len(setups)
-    assert first.counts["STD"] == len(filters)
-    assert first.counts["FLAT,NIGHTSKY"] % N_ILLUM == 0 and ILLUM_EVERY > 1
+    assert dict(written) == first.counts  # the summary tells what is on disk
+    binnings = {h["HIERARCH ESO DET BINX"] for h in headers if h["HIERARCH ESO DPR TYPE"] == "BIAS"}
+    assert binnings == {1, 2} and written["BIAS"] == 2 * N_BIAS  # both binnings
+    assert written["DARK"] == 2 * N_DARK  # darks on the first of every third day
+    assert written["FLAT,DOME"] == N_FLAT * len(setups)
+    assert written["FLAT,SKY"] == N_FLAT * len(setups)
+    assert written["STD"] == len(filters)
+    assert written["FLAT,NIGHTSKY"] > 0 and written["FLAT,NIGHTSKY"] % N_ILLUM == 0
     fringing = {(f, b) for f, b in setups if f in ("I", "z")}
-    assert first.counts.get("SKY,FRINGE", 0) == 3 * len(fringing)
-    assert first.counts["OBJECT"] >= 6
-    assert "FLAT,NIGHTSKY" not in summary.nights[1].counts  # weekly
-    assert "DARK" not in summary.nights[1].counts
+    assert written["SKY,FRINGE"] == 3 * len(fringing)
+    assert written["OBJECT"] >= 6
+    later = _on_disk(out, second.night)
+    assert dict(later) == second.counts
+    assert later["FLAT,NIGHTSKY"] == 0 and later["DARK"] == 0  # weekly; every third day
+    assert later["BIAS"] == 2 * N_BIAS and later["OBJECT"] >= 1
 
 
 def test_headers_are_eso_style_and_readable(two_nights):

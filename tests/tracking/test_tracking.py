@@ -100,3 +100,38 @@ def test_tracking_uri_precedence(monkeypatch):
 def test_long_parameters_are_cut_not_rejected():
     assert param_value("x" * 900).endswith("...") and len(param_value("x" * 900)) == 500
     assert param_value({"b": 1, "a": [1, 2]}) == '{"a": [1, 2], "b": 1}'
+
+
+def test_an_embedded_store_is_written_without_mlflow_and_reads_back_the_same(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    through_mlflow = log_reduction_run(SUMMARY, PLAN, tracking_uri=uri, workdir=tmp_path)
+    script = (
+        "import json, sys\n"
+        "from radps_seq.tracking import log_reduction_run\n"
+        f"run = log_reduction_run(json.loads(sys.argv[1]), json.loads(sys.argv[2]), {uri!r}, "
+        f"workdir={str(tmp_path)!r})\n"
+        "print(run, 'mlflow' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(SUMMARY), json.dumps(PLAN)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    direct, imported = done.stdout.split()
+    assert imported == "False"
+    mlflow_client = client(uri)
+    a, b = mlflow_client.get_run(through_mlflow), mlflow_client.get_run(direct)
+    assert a.data.params == b.data.params and a.data.metrics == b.data.metrics
+    assert a.data.tags == b.data.tags
+    assert (a.info.status, a.info.run_name) == (b.info.status, b.info.run_name)
+    assert a.info.experiment_id == b.info.experiment_id and a.info.user_id == b.info.user_id
+    for path in ("plan.json", "summary.json"):
+        assert mlflow_client.download_artifacts(direct, path, str(tmp_path / "b")) and (
+            (tmp_path / "b" / path).read_text()
+            == open(mlflow_client.download_artifacts(through_mlflow, path, str(tmp_path / "a"))).read()
+        )
+    found = mlflow_client.search_runs([a.info.experiment_id], "metrics.refusals = 1")
+    assert {r.info.run_id for r in found} == {through_mlflow, direct}

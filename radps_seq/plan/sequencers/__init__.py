@@ -22,7 +22,8 @@ _REGISTRY: dict[str, str | type] = {
     "random": "radps_seq.plan.sequencers.random_order:RandomSequencer",
     "critical-path": "radps_seq.plan.sequencers.critical_path:CriticalPathSequencer",
     "oracle": "radps_seq.plan.sequencers.oracle:OracleSequencer",
-    "learned": "radps_seq.plan.sequencers.learned:LearnedSequencer",
+    "learned": "radps_seq.plan.sequencers.learned:ReplanningLearnedSequencer",
+    "learned-static": "radps_seq.plan.sequencers.learned:LearnedSequencer",
 }
 
 

@@ -1,35 +1,29 @@
-"""Derivation: from classified frames and the cascade to the jobs a target needs.
+"""Drafting jobs: from classified frames and the cascade to the jobs a target needs.
 
-Jobs are derived per task on demand (a task's jobs are only derived when a target
-needs them), associations are resolved against the jobs of upstream tasks and the
-on-disk master files, and every job gets a content-hash id: the same inputs and
-parameters give the same id on every run and machine.
+Jobs are drafted per task on demand (a task's jobs are only derived when a target
+needs them): grouping makes one draft per group of main-input frames (or upstream
+jobs), the association search (:mod:`.associate`) fills its inputs, the workflow's
+hooks run, and the finished :class:`~.job.Job` gets its content-hash id.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ..cascade import AssociatedInput, DataSource, MatchRule, Task, Workflow
+from ..cascade import AssociatedInput, DataSource, Task, Workflow
 from ..cascade.task import Alternatives
 from ..cascade.time_range import night_of
-from ..errors import RadpsError, WorkflowError
-from .associate import FILE, JOB, MASTER, Associator, Candidate
+from .associate import JOB, MASTER, RAW_PER_QUALITY_LEVEL, AssociationSearch, Resolution
 from .classify import Classification
-from .group import MJD, frame_order, group_frames, hashable, resolve_keywords
+from .group import MJD, Grouping, frame_order, group_frames, hashable, resolve_keywords
+from .hooks import call_workflow_function, classified, process_job
 from .job import Job, JobInput
 from .job_parameters import JobParameters
-from .products import product_categories
-
-RAW_PER_QUALITY_LEVEL = "raw_per_quality_level"
-ASSOCIATION_PREFERENCES = ("raw", "master", RAW_PER_QUALITY_LEVEL, "master_per_quality_level")
-_ANY = (MatchRule(),)
+from .products import handed_on, product_categories
 
 
 @dataclass
@@ -42,6 +36,11 @@ class Draft:
     main_parents: tuple[Draft, ...] = ()
     inputs: list[JobInput] = field(default_factory=list)
     parents: dict[str, Draft] = field(default_factory=dict)
+    #: Upstream job id -> the input slot it fills (edges keep it even when an input
+    #: filter leaves the job out of the SOF).
+    parent_slots: dict[str, str] = field(default_factory=dict)
+    #: Path -> header of every on-disk file in the job (for job-processing hooks).
+    headers: dict[str, Any] = field(default_factory=dict)
     slots: dict[str, dict[str, int]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     level: float = 0
@@ -50,13 +49,6 @@ class Draft:
     @property
     def complete(self) -> bool:
         return not self.missing
-
-
-@dataclass
-class Resolution:
-    chosen: list[Candidate]
-    level: float
-    satisfied: bool
 
 
 @dataclass
@@ -76,23 +68,16 @@ class Deriver:
         parameters: Any,
         association_preference: str = RAW_PER_QUALITY_LEVEL,
     ) -> None:
-        if association_preference not in ASSOCIATION_PREFERENCES:
-            raise RadpsError(
-                f"unknown association preference {association_preference!r}; "
-                f"use one of: {', '.join(ASSOCIATION_PREFERENCES)}"
-            )
         self.workflow = workflow
         self.classification = classification
         self.parameters = parameters
-        self.preference = association_preference
         self.workflow_parameters = dict(parameters.workflow_parameters)
-        self.associator = Associator(self.workflow_parameters)
+        self.search = AssociationSearch(
+            workflow, classification, self.workflow_parameters, association_preference,
+            drafts_of=self.drafts, frames_of=self.frames_of,
+        )
         self.small_groups: list[SmallGroup] = []
         self._drafts: dict[str, list[Draft]] = {}
-        self._job_candidates: dict[str, list[Candidate]] = {}
-        self._file_candidates: dict[int, list[Candidate]] = {}
-        self._master_candidates: dict[tuple[str, ...], list[Candidate]] = {}
-        self._steps: dict[int, tuple[list[tuple[float, str, list[MatchRule]]], str]] = {}
         self._shared_parameters: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self._product_lists: dict[str, list[str]] = {}
         self._setup: dict[str, list[str]] = {}
@@ -110,14 +95,22 @@ class Deriver:
         drafts: list[Draft] = []
         if isinstance(task.main_input, DataSource):
             source = task.main_input
-            groups, small = group_frames(self.frames_of(source), source, self.workflow_parameters)
+            tag_of = None
+            if len(source.classification_rules) > 1:
+                tags = source.tags
+                tag_of = lambda frame: self._category(frame, tags)  # noqa: E731
+            groups, small = group_frames(
+                self.frames_of(source), source, self.workflow_parameters,
+                Grouping.of(source, task), tag_of,
+            )
             for group in small:
                 self.small_groups.append(
                     SmallGroup(
                         task.name,
                         group.trigger.path,
                         [
-                            f"{source.name}: at least {source.min_group_size} files per group, "
+                            f"{source.name}: at least {Grouping.of(source, task).min_group_size} "
+                            "files per group, "
                             f"found {len(group.frames)}"
                         ],
                     )
@@ -167,15 +160,17 @@ class Deriver:
         workflow_parameters, recipe_parameters = self._task_parameters(task)
         files = list(main_frames) or [p.trigger for p in main_parents]
         params = JobParameters(workflow_parameters, recipe_parameters, trigger, files)
-        if task.condition is not None and not self._call(task.condition, params, task, "condition"):
+        if task.condition is not None and not self._call(task.condition, params, task, "condition", trigger):
             return None
-        dynamic = {
-            name: self._call(fn, params, task, f"dynamic parameter {name!r}")
-            for name, fn in task.dynamic_parameters.items()
-        }
-        if dynamic:
-            workflow_parameters = {**workflow_parameters, **dynamic}
-            params = JobParameters(workflow_parameters, recipe_parameters, trigger, files)
+        dynamic: dict[str, Any] = {}
+        if task.dynamic_parameters:
+            tags = _main_tags(task)
+            views = classified(files, {f.path: self._category(f, tags) for f in files})
+            dynamic = {
+                name: self._call(fn, views, task, f"dynamic parameter {name!r}", trigger)
+                for name, fn in task.dynamic_parameters.items()
+            }
+            params = JobParameters(workflow_parameters, recipe_parameters, trigger, files, dynamic)
         draft = Draft(task=task, trigger=trigger, main_frames=tuple(main_frames), main_parents=main_parents)
         self._main_inputs(draft)
         for item in task.associated_inputs:
@@ -224,15 +219,20 @@ class Deriver:
             tags = task.main_input.tags
             for frame in draft.main_frames:
                 draft.inputs.append(JobInput(self._category(frame, tags), "main", file=frame.path))
+                draft.headers[frame.path] = frame
             draft.slots["main"] = {"min_ret": 1, "files": len(draft.main_frames)}
             return
-        categories = product_categories(self.workflow, task.main_input)
+        upstream = task.main_input
+        categories = handed_on(
+            upstream, task.main_categories or product_categories(self.workflow, upstream)
+        )
         for parent in draft.main_parents:
             if not parent.complete:
                 draft.missing.append(
                     f"{parent.task.name}: upstream job {parent.job.id} is incomplete"
                 )
             draft.parents.setdefault(parent.job.id, parent)
+            draft.parent_slots.setdefault(parent.job.id, "main")
             for category in categories:
                 draft.inputs.append(JobInput(category, "main", job=parent.job.id))
         draft.slots["main"] = {"min_ret": 1, "files": 0}
@@ -242,12 +242,12 @@ class Deriver:
         for tag in tags:
             if tag in own:
                 return tag
-        return frame.get("pro.catg") or tags[0]
+        return frame.get("pro.catg") or (tags[0] if tags else "UNKNOWN")
 
     def _associate(self, draft: Draft, item: AssociatedInput, params: JobParameters) -> None:
         if not self._wanted(item, params, draft.task):
             return
-        resolution = self.resolve(item, draft.trigger, draft.task)
+        resolution = self.search.resolve(item, draft.trigger, draft.task)
         self._record(draft, item.label, item, resolution)
 
     def _associate_alternatives(
@@ -256,7 +256,7 @@ class Deriver:
         options: list[tuple[AssociatedInput, Resolution]] = []
         for item in alternatives.inputs:
             if self._wanted(item, params, draft.task):
-                resolution = self.resolve(item, draft.trigger, draft.task)
+                resolution = self.search.resolve(item, draft.trigger, draft.task)
                 if resolution.chosen and resolution.satisfied:
                     options.append((item, resolution))
         label = alternatives.label
@@ -280,11 +280,14 @@ class Deriver:
         self._record(draft, label, item, resolution)
 
     def _wanted(self, item: AssociatedInput, params: JobParameters, task: Task) -> bool:
-        if item.condition is not None and not self._call(item.condition, params, task, "input condition"):
+        trigger = params.trigger
+        if item.condition is not None and not self._call(
+            item.condition, params, task, f"condition of input {item.label!r}", trigger
+        ):
             return False
         upstream = item.source
         if isinstance(upstream, Task) and upstream.condition is not None:
-            return bool(self._call(upstream.condition, params, upstream, "condition"))
+            return bool(self._call(upstream.condition, params, upstream, "condition", trigger))
         return True
 
     def _record(self, draft: Draft, slot: str, item: AssociatedInput, resolution: Resolution) -> None:
@@ -293,7 +296,10 @@ class Deriver:
             if candidate.kind == JOB:
                 parent: Draft = candidate.payload
                 draft.parents.setdefault(parent.job.id, parent)
-                categories = item.categories or product_categories(self.workflow, parent.task)
+                draft.parent_slots.setdefault(parent.job.id, slot)
+                categories = handed_on(
+                    parent.task, item.categories or product_categories(self.workflow, parent.task)
+                )
                 for category in categories:
                     draft.inputs.append(JobInput(category, slot, job=parent.job.id))
             else:
@@ -304,6 +310,7 @@ class Deriver:
                     header.get("pro.catg") if candidate.kind == MASTER else self._category(header, tags)
                 )
                 draft.inputs.append(JobInput(category, slot, file=header.path))
+                draft.headers[header.path] = header
         draft.slots[slot] = {"min_ret": item.min_ret, "files": files}
         if resolution.chosen:
             draft.level = max(draft.level, resolution.level)
@@ -311,75 +318,6 @@ class Deriver:
             found = len(resolution.chosen)
             need = item.min_ret
             draft.missing.append(slot if found == 0 else f"{slot} (need {need}, found {found})")
-
-    # -- association ------------------------------------------------------------
-    def resolve(self, item: AssociatedInput, trigger: Any, consumer: Task) -> Resolution:
-        cached = self._steps.get(id(item))
-        if cached is None:
-            rules = self.rules_for(item)
-            levels = sorted({rule.level for rule in rules})
-            by_level = {level: [r for r in rules if r.level == level] for level in levels}
-            steps = [
-                (level, kind, by_level[level]) for level, kind in self._search_order(item, levels)
-            ]
-            cached = self._steps[id(item)] = (steps, f"task {consumer.name!r}, input {item.label!r}")
-        steps, where = cached
-        need = max(item.min_ret, 1)
-        partial: Resolution | None = None
-        for level, kind, level_rules in steps:
-            candidates = self._candidates(item, kind)
-            if not candidates:
-                continue
-            found = self.associator.at_level(trigger, candidates, level_rules, item.max_ret, where)
-            if len(found) >= need:
-                return Resolution([c for _, c in found], level, True)
-            if found and partial is None:
-                partial = Resolution([c for _, c in found], level, len(found) >= item.min_ret)
-        if partial is not None:
-            return partial
-        return Resolution([], steps[0][0] if steps else 0, item.min_ret == 0)
-
-    def rules_for(self, item: AssociatedInput) -> Sequence[MatchRule]:
-        """The input's own rules, else those of its source, inherited through tasks."""
-        if item.match_rules:
-            return item.match_rules.rules
-        source: Any = item.source
-        while isinstance(source, Task):
-            source = source.main_input
-        return source.match_rules.rules if source.match_rules else _ANY
-
-    def _search_order(self, item: AssociatedInput, levels: list[float]) -> list[tuple[float, str]]:
-        if isinstance(item.source, DataSource):
-            return [(level, FILE) for level in levels]
-        preference = self.preference
-        kinds = [MASTER, JOB] if preference.startswith("master") else [JOB, MASTER]
-        if preference.endswith("per_quality_level"):
-            return [(level, kind) for level in levels for kind in kinds]
-        return [(level, kind) for kind in kinds for level in levels]
-
-    def _candidates(self, item: AssociatedInput, kind: str) -> list[Candidate]:
-        source = item.source
-        if kind == FILE:
-            cached = self._file_candidates.get(id(source))
-            if cached is None:
-                cached = [Candidate(FILE, f, f, f.identity) for f in sorted(self.frames_of(source), key=frame_order)]
-                self._file_candidates[id(source)] = cached
-            return cached
-        if kind == JOB:
-            cached = self._job_candidates.get(source.name)
-            if cached is None:
-                cached = [Candidate(JOB, d.trigger, d, d.job.id) for d in self.drafts(source) if d.complete]
-                self._job_candidates[source.name] = cached
-            return cached
-        categories = tuple(item.categories or product_categories(self.workflow, source))
-        cached = self._master_candidates.get(categories)
-        if cached is None:
-            masters = {
-                h.identity: h for c in categories for h in self.classification.masters.get(c, ())
-            }
-            cached = [Candidate(MASTER, h, h, h.identity) for h in sorted(masters.values(), key=frame_order)]
-            self._master_candidates[categories] = cached
-        return cached
 
     # -- identity ---------------------------------------------------------------
     def _job(
@@ -397,8 +335,6 @@ class Deriver:
             inputs = [
                 JobInput(task.input_map.get(i.category, i.category), i.slot, i.file, i.job) for i in inputs
             ]
-        kept_jobs = {i.job for i in inputs if i.job}
-        draft.parents = {pid: p for pid, p in draft.parents.items() if pid in kept_jobs}
         setup_keywords = self._setup_keywords(task, workflow_parameters, bool(dynamic))
         job = Job(
             id="",
@@ -419,38 +355,17 @@ class Deriver:
             products=self._products(task),
             night=_night(draft.trigger),
         )
-        for hook in task.job_processing:
-            self._call(hook, job, task, "job processing")
-        job.id = job_id(job, self.identities)
+        if task.job_processing:
+            process_job(job, task.job_processing, draft.headers, draft.trigger.path)
+        job.id = job.content_id(self.identities)
         return job
 
-    def _call(self, fn: Any, argument: Any, task: Task, what: str) -> Any:
-        try:
-            return fn(argument)
-        except RadpsError:
-            raise
-        except Exception as exc:  # a cascade's own function failed: name it
-            name = getattr(fn, "__name__", repr(fn))
-            raise WorkflowError(
-                f"task {task.name!r}: {what} {name}() failed: {type(exc).__name__}: {exc}"
-            ) from exc
+    def _call(self, fn: Any, argument: Any, task: Task, what: str, trigger: Any) -> Any:
+        return call_workflow_function(fn, argument, what, getattr(trigger, "path", None), task.name)
 
 
-def job_id(job: Job, identities: dict[str, str]) -> str:
-    """Content hash of what defines the job's result; never paths or run order."""
-    lines = sorted(
-        f"{i.slot}|{i.category}|" + (f"job:{i.job}" if i.job else f"file:{identities.get(i.file, i.file)}")
-        for i in job.inputs
-    )
-    record = {
-        "task": job.task,
-        "recipe": job.recipe,
-        "inputs": lines,
-        "parameters": job.parameters,
-        "dynamic": job.dynamic_parameters,
-    }
-    blob = json.dumps(record, sort_keys=True, default=str).encode()
-    return hashlib.sha256(blob).hexdigest()[:16]
+def _main_tags(task: Task) -> Sequence[str]:
+    return task.main_input.tags if isinstance(task.main_input, DataSource) else ()
 
 
 def _closeness(trigger: Any, candidate: Any, keys: Sequence[str]) -> float:

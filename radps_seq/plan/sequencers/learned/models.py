@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any, Self
 import networkx as nx
 import numpy as np
 
-from radps_seq.experiments.features import job_features
+from radps_seq.plan.sequencers.learned.features import job_features
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from radps_seq.experiments.features import Examples
+    from radps_seq.plan.sequencers.learned.features import Examples
 
 #: Default runtime (s) when nothing was learned: every job weighs the same.
 UNIT_RUNTIME_S = 1.0
@@ -302,17 +302,48 @@ def _by_task(tasks: np.ndarray, y: np.ndarray) -> tuple[list[str], list[np.ndarr
     return names, [y[tasks == name] for name in names]
 
 
+class OutputSizeModel:
+    """Predicted size of a job's products: the median recorded for its task in training
+    (None for tasks never seen, or when no sizes were recorded). Product sizes of one
+    task vary far less than runtimes, and a median cannot be thrown by one huge file."""
+
+    def fit(self, X: pd.DataFrame, output_bytes: pd.Series | None) -> Self:
+        self.task_bytes_: dict[str, float] = {}
+        if output_bytes is None or "task" not in X:
+            return self
+        keep = output_bytes.notna().to_numpy()
+        tasks = X["task"].astype(str).to_numpy()[keep]
+        sizes = output_bytes.to_numpy(dtype=float)[keep]
+        for task in set(tasks.tolist()):
+            self.task_bytes_[task] = float(np.median(sizes[tasks == task]))
+        return self
+
+    def predict(self, job_graph: nx.DiGraph) -> dict[str, float]:
+        """``{job: bytes}`` for every job whose task has a recorded size."""
+        out = {}
+        for job, attrs in job_graph.nodes(data=True):
+            size = self.task_bytes_.get(str(attrs.get("task")))
+            if size is not None:
+                out[job] = size
+        return out
+
+
 class LearnedModel:
     """Runtime and skip models plus ``info``: what they were trained on, when, and the
     planning parameters (``objective``, ``skip_threshold``) they were trained or tuned
     for. This is the unit ``radps-seq train`` saves and ``--model`` loads."""
 
     def __init__(
-        self, runtime: RuntimeModel, skip: SkipModel, info: Mapping[str, Any] | None = None
+        self,
+        runtime: RuntimeModel,
+        skip: SkipModel,
+        info: Mapping[str, Any] | None = None,
+        output: OutputSizeModel | None = None,
     ) -> None:
         self.runtime = runtime
         self.skip = skip
         self.info = dict(info or {})
+        self.output = output or OutputSizeModel().fit(_no_rows(), None)
 
     @classmethod
     def fit(
@@ -325,6 +356,7 @@ class LearnedModel:
         """Fit both models on ``examples`` (see :func:`.features.training_examples`)."""
         runtime = (runtime or RuntimeModel()).fit(examples.X, examples.runtime_s)
         skip = (skip or SkipModel()).fit(examples.X, examples.noop)
+        output = OutputSizeModel().fit(examples.X, examples.output_bytes)
         record = {
             "runtime_examples": runtime.n_examples_,
             "skip_examples": skip.n_examples_,
@@ -332,7 +364,7 @@ class LearnedModel:
             "tasks": sorted({str(t) for t in examples.X.get("task", [])}),
         }
         record.update(info or {})
-        return cls(runtime, skip, record)
+        return cls(runtime, skip, record, output)
 
     def predict_frame(self, X: pd.DataFrame) -> pd.DataFrame:
         """``runtime_s`` and ``p_noop`` (NaN: unknown) for rows of job features."""
@@ -343,9 +375,30 @@ class LearnedModel:
             index=X.index,
         )
 
-    def predict(self, job_graph: nx.DiGraph) -> dict[str, dict[str, float | None]]:
-        """Plan predictions for every complete job; ``p_noop`` only for skippable ones."""
-        X = job_features(job_graph)
+    def features(
+        self,
+        job_graph: nx.DiGraph,
+        written: Mapping[str, float] | None = None,
+        static: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """Job features with the parents' product sizes: ``written`` where a running
+        reduction has them, this model's predictions elsewhere (``static``: see
+        :func:`.features.job_features`)."""
+        sizes = self.output.predict(job_graph)
+        sizes.update(written or {})
+        return job_features(job_graph, sizes, static)
+
+    def predict(
+        self,
+        job_graph: nx.DiGraph,
+        written: Mapping[str, float] | None = None,
+        X: pd.DataFrame | None = None,
+    ) -> dict[str, dict[str, float | None]]:
+        """Plan predictions for every complete job; ``p_noop`` only for skippable ones.
+        ``written``: product sizes of jobs already finished (see :meth:`features`);
+        ``X``: those features, when the caller has them already."""
+        if X is None:
+            X = self.features(job_graph, written)
         frame = self.predict_frame(X)
         out: dict[str, dict[str, float | None]] = {}
         for job, runtime_s, p_noop in frame.itertuples():
@@ -353,3 +406,9 @@ class LearnedModel:
             known = skippable and p_noop == p_noop  # NaN != NaN
             out[job] = {"runtime_s": float(runtime_s), "p_noop": float(p_noop) if known else None}
         return out
+
+
+def _no_rows() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame()

@@ -1,7 +1,9 @@
-"""The learned sequencer: predicted runtimes and no-op probabilities feed a priority policy.
+"""The static learned sequencer (``learned-static``): one plan made before anything runs,
+from predicted runtimes and no-op probabilities. ``learned`` re-plans as jobs finish
+(:mod:`.replanning`).
 
 ``fit(run_log)`` trains a runtime model and a skip model on what the run log measured
-(:mod:`radps_seq.experiments.models`), or loads a trained one when ``model`` names it.
+(:mod:`radps_seq.plan.sequencers.learned.models`), or loads a trained one when ``model`` names it.
 ``propose`` then:
 
 1. predicts every complete job's runtime and, for skippable jobs, ``p_noop``;
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 import networkx as nx
@@ -43,8 +46,8 @@ from radps_seq.plan.plan import Plan
 if TYPE_CHECKING:
     import pandas as pd
 
-    from radps_seq.experiments.features import Examples
-    from radps_seq.experiments.models import LearnedModel, RuntimeModel, SkipModel
+    from radps_seq.plan.sequencers.learned.features import Examples
+    from radps_seq.plan.sequencers.learned.models import LearnedModel, RuntimeModel, SkipModel
 
 DEFAULT_SKIP_THRESHOLD = 0.9
 #: What a task type never seen in training is predicted to take (see RuntimeModel).
@@ -61,7 +64,7 @@ class LearnedSequencer(BaseSequencer):
     (``skip_max_depth``, ``skip_min_samples_leaf``), ``tracking_uri`` (the MLflow store a
     ``models:/`` name is looked up in; None: MLflow's rule). Learned state: ``model_``."""
 
-    name = "learned"
+    name = "learned-static"
     learns_from_runlog = True
 
     def __init__(
@@ -106,14 +109,14 @@ class LearnedSequencer(BaseSequencer):
             return self
         self.model_ = None
         if run_log is not None and len(run_log):
-            from radps_seq.experiments.features import training_examples
+            from radps_seq.plan.sequencers.learned.features import training_examples
 
             self.fit_examples(training_examples(run_log))
         return self
 
     def fit_examples(self, examples: Examples) -> Self:
         """Train on already extracted examples (what ``fit`` does after reading the log)."""
-        from radps_seq.experiments.models import LearnedModel
+        from radps_seq.plan.sequencers.learned.models import LearnedModel
 
         self._check_params()
         runtime, skip = self.new_models()
@@ -124,7 +127,7 @@ class LearnedSequencer(BaseSequencer):
 
     def new_models(self) -> tuple[RuntimeModel, SkipModel]:
         """Unfitted runtime and skip models with this sequencer's hyper-parameters."""
-        from radps_seq.experiments.models import RuntimeModel, SkipModel
+        from radps_seq.plan.sequencers.learned.models import RuntimeModel, SkipModel
 
         runtime = RuntimeModel(
             max_iter=self.max_iter,
@@ -171,23 +174,26 @@ class LearnedSequencer(BaseSequencer):
         value = saved.get("skip_threshold")
         return float(value) if value is not None else DEFAULT_SKIP_THRESHOLD
 
-    def predictions(self, job_graph: nx.DiGraph) -> dict[str, dict[str, float | None]]:
+    def predictions(
+        self, job_graph: nx.DiGraph, X: pd.DataFrame | None = None
+    ) -> dict[str, dict[str, float | None]]:
+        """Predicted ``runtime_s`` and ``p_noop`` of every complete job, from the job
+        features ``X`` when given (a re-plan: written product sizes in them)."""
         if not hasattr(self, "model_"):
             if self.model is None:
                 raise NotFittedError("learned: call fit(run_log) (or fit(None)) before propose")
             self.fit(None)
         if self.model_ is None:
             return {j: {"runtime_s": 1.0, "p_noop": None} for j in complete_jobs(job_graph)}
-        return self.model_.predict(job_graph)
+        return self.model_.predict(job_graph, X=X)
 
     def propose(self, job_graph: nx.DiGraph, context: PlanContext) -> Plan:
         predicted = self.predictions(job_graph)
-        jobs = list(predicted)
         nodes = job_graph.nodes
         threshold = self.threshold()
         candidates = [
             j
-            for j in jobs
+            for j in predicted
             if nodes[j].get("skippable", False)
             and not nodes[j].get("target", False)
             and predicted[j]["p_noop"] is not None
@@ -196,21 +202,37 @@ class LearnedSequencer(BaseSequencer):
         skipped = (
             legal_skips(job_graph, priority_order(job_graph), candidates) if candidates else set()
         )
-        runtime = {
-            j: 0.0 if j in skipped else _rounded(predicted[j]["runtime_s"], self.resolution)
-            for j in jobs
+        runtime = {j: p["runtime_s"] or 0.0 for j, p in predicted.items()}
+        return self.ordered(job_graph, context, runtime, skipped, predicted)
+
+    def ordered(
+        self,
+        job_graph: nx.DiGraph,
+        context: PlanContext,
+        runtime: Mapping[str, float],
+        skipped: set[str],
+        predictions: dict[str, dict[str, float | None]],
+        first: frozenset[str] = frozenset(),
+        topological: list[str] | None = None,
+    ) -> Plan:
+        """The plan for the objective given runtimes (skipped jobs weigh zero); jobs in
+        ``first`` (already finished or running) lead the order; ``topological``: any
+        topological order of the graph, when the caller keeps one."""
+        weight = {
+            j: 0.0 if j in skipped else _rounded(float(runtime[j]), self.resolution)
+            for j in runtime
         }
-        rank = upward_rank(job_graph, runtime)
+        rank = upward_rank(job_graph, weight, topological)
         if (self.objective or context.objective) == "interactive":
-            chain = target_chains(job_graph, runtime, context.workers)
-            order = priority_order(job_graph, key=lambda j: (chain[j], -rank[j]))
+            chain = target_chains(job_graph, weight, context.workers)
+            order = priority_order(job_graph, key=lambda j: (j not in first, chain[j], -rank[j]))
         else:
-            order = priority_order(job_graph, key=lambda j: -rank[j])
+            order = priority_order(job_graph, key=lambda j: (j not in first, -rank[j]))
         return Plan(
             planner=self.name,
             order=order,
             skip=[j for j in order if j in skipped],
-            predictions=predicted,
+            predictions=predictions,
         )
 
 
@@ -276,10 +298,10 @@ def target_chains(
 
 
 def _load(ref: Any, tracking_uri: str | None = None) -> LearnedModel:
-    from radps_seq.experiments.models import LearnedModel
+    from radps_seq.plan.sequencers.learned.models import LearnedModel
 
     if isinstance(ref, LearnedModel):
         return ref
-    from radps_seq.experiments.model_store import load_model
+    from radps_seq.plan.sequencers.learned.model_store import load_model
 
     return load_model(ref, tracking_uri=tracking_uri)

@@ -8,10 +8,14 @@ import pandas as pd
 import pytest
 
 from radps_seq.errors import InputError
-from radps_seq.experiments.features import job_features, position_features, training_examples
-from radps_seq.experiments.models import FeatureEncoder, RuntimeModel, SkipModel
 from radps_seq.experiments.traces import load_wfcommons, trace_as_run_log
-from radps_seq.plan.testing import diamond, imaging_graph, job
+from radps_seq.plan.sequencers.learned.features import (
+    job_features,
+    position_features,
+    training_examples,
+)
+from radps_seq.plan.sequencers.learned.models import FeatureEncoder, RuntimeModel, SkipModel
+from radps_seq.testing.graphs import diamond, imaging_graph, job
 
 
 def test_position_features_on_a_diamond():
@@ -91,7 +95,7 @@ def test_skip_model_is_smoothed_on_few_labels_and_blind_to_unseen_tasks():
 
 def test_fitted_model_predicts_every_complete_job(montage):
     graph, truth, _ = load_wfcommons(montage)
-    from radps_seq.experiments.models import LearnedModel
+    from radps_seq.plan.sequencers.learned.models import LearnedModel
 
     model = LearnedModel.fit(training_examples(trace_as_run_log(graph, truth)))
     predicted = model.predict(graph)

@@ -1,8 +1,10 @@
+"""Fixtures every test package may use: the real WfCommons traces shipped in data/."""
+
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TRACE_DIRS = (ROOT / "data" / "wfcommons", ROOT.parent / "shared" / "data" / "wfcommons")
 
 

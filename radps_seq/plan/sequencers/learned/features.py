@@ -13,7 +13,9 @@ planning (a freshly derived graph), which is what keeps the two consistent.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,8 +30,9 @@ if TYPE_CHECKING:
 #: Feature keys that describe a job's outcome, not its inputs: never learned from.
 OUTCOME_KEYS = frozenset({"output_bytes", "runtime_s", "wall_s", "cpu_s", "effect", "changed"})
 
-#: Run-log columns training needs (contracts.md names them all).
-REQUIRED_COLUMNS = ("reduction_id", "job_id", "task", "attempt", "status", "wall_s", "parents")
+#: The one feature about other jobs: the sizes of the parents' products (predicted or
+#: already written, never read from a trace's record of them).
+PARENT_BYTES = "parent_output_bytes"
 
 #: Graph-position features added to every job (they override same-named node features).
 POSITION_KEYS = (
@@ -90,9 +93,27 @@ def position_features(job_graph: nx.DiGraph) -> dict[str, dict[str, int]]:
     }
 
 
-def job_features(job_graph: nx.DiGraph) -> pd.DataFrame:
+def job_features(
+    job_graph: nx.DiGraph,
+    output_bytes: Mapping[str, float] | None = None,
+    static: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per complete job (index: job id, in submission order): the node's
-    ``features`` without outcome keys, its ``task``, and :data:`POSITION_KEYS`."""
+    ``features`` without outcome keys, its ``task``, :data:`POSITION_KEYS`, and
+    ``parent_output_bytes``, the summed sizes of its parents' products as given by
+    ``output_bytes`` (``{job: bytes}``): predictions when a plan is made, sizes already
+    written when a running reduction re-plans. NaN when no parent's size is given; 0
+    for a job without parents. Nothing else about other jobs' outcomes enters.
+    ``static``: :func:`static_features` of this graph, when a caller re-plans often."""
+    frame = (static if static is not None else static_features(job_graph)).copy()
+    sizes = output_bytes or {}
+    frame[PARENT_BYTES] = [_parent_bytes(job_graph, job, sizes) for job in frame.index]
+    return frame
+
+
+def static_features(job_graph: nx.DiGraph) -> pd.DataFrame:
+    """The part of :func:`job_features` that no outcome can change: node features and
+    graph position, computed once per graph."""
     import pandas as pd
 
     position = position_features(job_graph)
@@ -107,6 +128,14 @@ def job_features(job_graph: nx.DiGraph) -> pd.DataFrame:
     return pd.DataFrame(rows, index=pd.Index(jobs, name="job_id"))
 
 
+def _parent_bytes(job_graph: nx.DiGraph, job: str, sizes: Mapping[str, float]) -> float:
+    parents = list(job_graph.predecessors(job))
+    if not parents:
+        return 0.0
+    known = [float(sizes[p]) for p in parents if sizes.get(p) is not None]
+    return sum(known) if known else math.nan
+
+
 @dataclass
 class Examples:
     """What a run log teaches: features of every complete job of every reduction, and
@@ -115,13 +144,18 @@ class Examples:
     ``runtime_s`` is the wall time of the job's latest succeeded attempt; ``noop`` is
     True/False for skippable jobs whose effect was measured (True: the stage changed its
     product by no more than its tolerance, so skipping it would have been harmless);
-    ``group`` is the reduction id, the unit validation folds hold out.
+    ``group`` is the reduction id, the unit validation folds hold out;
+    ``output_bytes`` the measured size of the job's products where recorded (NaN
+    elsewhere). ``X`` holds :data:`PARENT_BYTES` from the parents' *written* sizes:
+    what a running reduction knows when a job becomes ready (all its parents are done);
+    a plan made before anything runs fills it with predictions instead.
     """
 
     X: pd.DataFrame
     runtime_s: pd.Series
     noop: pd.Series
     group: pd.Series
+    output_bytes: pd.Series | None = None
 
     def __len__(self) -> int:
         return len(self.X)
@@ -136,15 +170,16 @@ def training_examples(run_log: pd.DataFrame) -> Examples:
     import numpy as np
     import pandas as pd
 
-    from radps_seq.experiments.traces import load_runlog_trace
+    from radps_seq.runlog.graph import REQUIRED_COLUMNS, reduction_graph
 
     missing = [c for c in REQUIRED_COLUMNS if c not in run_log.columns]
     if missing:
         raise InputError(f"run log lacks column(s) {', '.join(missing)} needed for training")
-    frames, runtimes, noops, groups = [], [], [], []
+    frames, runtimes, noops, groups, outputs = [], [], [], [], []
     for reduction, rows in run_log.groupby("reduction_id", sort=False):
-        graph, truth, _ = load_runlog_trace(rows, str(reduction))
-        X = job_features(graph)
+        graph, truth, _ = reduction_graph(rows, "run log", str(reduction))
+        written = {j: t["output_bytes"] for j, t in truth.items() if "output_bytes" in t}
+        X = job_features(graph, written)
         ok = rows[(rows["status"] == "succeeded") & rows["wall_s"].notna()]
         measured = set(ok["job_id"].astype(str))
         runtime = [truth[j]["runtime_s"] if j in measured else np.nan for j in X.index]
@@ -158,6 +193,7 @@ def training_examples(run_log: pd.DataFrame) -> Examples:
         runtimes.append(pd.Series(runtime, index=X.index, dtype=float))
         noops.append(pd.Series(noop, index=X.index, dtype=float))
         groups.append(pd.Series(str(reduction), index=X.index))
+        outputs.append(pd.Series([written.get(j, np.nan) for j in X.index], index=X.index))
     if not frames:
         empty = pd.Index([], name="job_id")
         return Examples(
@@ -165,5 +201,12 @@ def training_examples(run_log: pd.DataFrame) -> Examples:
             pd.Series(index=empty, dtype=float),
             pd.Series(index=empty, dtype=float),
             pd.Series(index=empty, dtype=str),
+            pd.Series(index=empty, dtype=float),
         )
-    return Examples(pd.concat(frames), pd.concat(runtimes), pd.concat(noops), pd.concat(groups))
+    return Examples(
+        pd.concat(frames),
+        pd.concat(runtimes),
+        pd.concat(noops),
+        pd.concat(groups),
+        pd.concat(outputs).astype(float),
+    )

@@ -25,7 +25,7 @@ from radps_seq.errors import RadpsError
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from radps_seq.experiments.models import LearnedModel
+    from radps_seq.plan.sequencers.learned.models import LearnedModel
 
 ARTIFACT_FILE = "learned_model.pkl"
 #: What a loaded model needs besides radps_seq itself (pinned: pickles are version-bound).
@@ -97,7 +97,7 @@ def save_model(model: LearnedModel, path: str | Path) -> Path:
             path.rmdir()
     path.parent.mkdir(parents=True, exist_ok=True)
     with _pickled(model) as artifact, _quiet_mlflow():
-        from radps_seq.experiments.pyfunc import ARTIFACT, LearnedPyfunc
+        from radps_seq.plan.sequencers.learned.pyfunc import ARTIFACT, LearnedPyfunc
 
         mlflow.pyfunc.save_model(
             str(path),
@@ -128,7 +128,7 @@ def log_model(
     import mlflow.pyfunc
 
     with _pickled(model) as artifact, _quiet_mlflow():
-        from radps_seq.experiments.pyfunc import ARTIFACT, LearnedPyfunc
+        from radps_seq.plan.sequencers.learned.pyfunc import ARTIFACT, LearnedPyfunc
 
         return mlflow.pyfunc.log_model(
             name=name,
@@ -167,7 +167,7 @@ def _download(uri: str, tracking_uri: str | None) -> Path:
 
 
 def _read(path: Path, ref: str) -> LearnedModel:
-    from radps_seq.experiments.models import LearnedModel
+    from radps_seq.plan.sequencers.learned.models import LearnedModel
 
     if not (path / "MLmodel").is_file():
         raise ModelError(f"{ref}: not an MLflow model directory (no MLmodel file)")

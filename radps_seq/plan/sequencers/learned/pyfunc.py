@@ -12,7 +12,7 @@ from typing import Any
 import mlflow.pyfunc
 import pandas as pd
 
-#: Name of the pickled :class:`~radps_seq.experiments.models.LearnedModel` artifact.
+#: Name of the pickled :class:`~radps_seq.plan.sequencers.learned.models.LearnedModel` artifact.
 ARTIFACT = "learned_model"
 
 

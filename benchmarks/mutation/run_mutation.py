@@ -1,0 +1,176 @@
+"""Mutation testing of the core modules with mutmut: how many deliberate one-line
+changes of the code the tests catch.
+
+Why a benchmark and not a test: every mutant re-runs the tests that cover it, which
+takes tens of minutes on two cores. The repository is copied to a scratch folder
+outside it (mutmut writes its mutated copy under the current folder, and the worktree's
+sources must never be rewritten), mutmut runs there on the modules listed below with the
+tests that exercise them, and the results are written as JSON (score per module, the
+surviving mutants with their diffs) for ``RESULTS.md``.
+
+Usage (mutmut is not in the project's extras: ``pip install 'mutmut>=3.8,<4'``)::
+
+    .venv/bin/python benchmarks/mutation/run_mutation.py --scratch /tmp/radps-mutation \\
+        [--children 2] [--out benchmarks/mutation/results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+#: mutmut's own command (``python -m mutmut`` re-imports itself and breaks test imports).
+MUTMUT = str(Path(sys.executable).with_name("mutmut"))
+
+#: The core modules: association and derivation, cache keys, the guard, the card parser.
+MODULES = (
+    "radps_seq/derive/associate.py",
+    "radps_seq/derive/jobs.py",
+    "radps_seq/execute/cache.py",
+    "radps_seq/plan/guard.py",
+    "radps_seq/headers/cards.py",
+)
+#: The tests that exercise them (mutmut runs, per mutant, those that reach its function).
+#: The end-to-end tests of the executor (real child processes) are left out: they take
+#: seconds each and the cache module's functions have unit tests of their own.
+TESTS = (
+    "tests/derive",
+    "tests/execute/test_cache_keys.py",
+    "tests/plan/test_guard.py",
+    "tests/plan/test_guard_properties.py",
+    "tests/headers/test_reader.py",
+)
+#: Property tests run with this fraction of their examples (at least 10) in the copy.
+EXAMPLES_FRACTION = 0.1
+
+
+def copy_repository(scratch: Path) -> None:
+    """The tracked and new (not ignored) files of the repository, copied to ``scratch``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            target = scratch / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def fewer_examples(scratch: Path, tests: list[str]) -> None:
+    """Scale the property tests' ``max_examples`` down in the scratch copy only."""
+    for test in tests:
+        root = scratch / test
+        for path in [root] if root.is_file() else sorted(root.rglob("test_*.py")):
+            text = path.read_text()
+            scaled = re.sub(
+                r"max_examples=(\d+)",
+                lambda m: f"max_examples={max(10, int(int(m.group(1)) * EXAMPLES_FRACTION))}",
+                text,
+            )
+            if scaled != text:
+                path.write_text(scaled)
+
+
+def configure(scratch: Path, modules: list[str], tests: list[str]) -> None:
+    present = [t for t in tests if (scratch / t).exists()]
+    fewer_examples(scratch, present)
+    lines = ["[mutmut]", "source_paths=radps_seq", "only_mutate="]
+    lines += [f"    {m}" for m in modules]
+    lines += ["pytest_add_cli_args_test_selection="] + [f"    {t}" for t in present]
+    lines += ["also_copy=", "    cascades", "    data", "timeout_multiplier=5"]
+    lines += ["pytest_add_cli_args=", "    -p", "    no:randomly", "    -p", "    no:cacheprovider"]
+    (scratch / "setup.cfg").write_text("\n".join(lines) + "\n")
+
+
+def results(scratch: Path, env: dict[str, str]) -> dict[str, str]:
+    done = subprocess.run(
+        [MUTMUT, "results", "--all", "true"],
+        cwd=scratch, env=env, capture_output=True, text=True, check=True,
+    )
+    found = {}
+    for line in done.stdout.splitlines():
+        match = re.match(r"\s*(\S+): (.+)$", line)
+        if match:
+            found[match.group(1)] = match.group(2).strip()
+    return found
+
+
+def module_of(mutant: str) -> str:
+    """``radps_seq.derive.jobs.x_job_id__mutmut_3`` -> ``radps_seq/derive/jobs.py``."""
+    dotted = mutant.split(".x")[0].split(".x_")[0]
+    for module in MODULES:
+        if dotted == module.removesuffix(".py").replace("/", "."):
+            return module
+    return dotted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scratch", type=Path, required=True, help="a folder outside the repo")
+    parser.add_argument("--children", type=int, default=2, help="mutants run in parallel")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
+    parser.add_argument("--reuse", action="store_true", help="keep the scratch copy and its state")
+    args = parser.parse_args()
+    scratch = args.scratch.resolve()
+    if scratch == ROOT or ROOT in scratch.parents:
+        parser.error("--scratch must lie outside the repository")
+    if not args.reuse:
+        copy_repository(scratch)
+    configure(scratch, list(MODULES), list(TESTS))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    started = time.time()
+    run = subprocess.run(
+        [MUTMUT, "run", "--max-children", str(args.children)],
+        cwd=scratch, env=env,
+    )
+    elapsed = time.time() - started
+    statuses = results(scratch, env)
+    per_module: dict[str, dict[str, int]] = {}
+    for mutant, status in statuses.items():
+        counts = per_module.setdefault(module_of(mutant), {})
+        counts[status] = counts.get(status, 0) + 1
+    survivors = {}
+    for mutant, status in statuses.items():
+        if status in ("survived", "no tests"):
+            shown = subprocess.run(
+                [MUTMUT, "show", mutant],
+                cwd=scratch, env=env, capture_output=True, text=True,
+            )
+            survivors[mutant] = {"status": status, "diff": shown.stdout}
+    killed = sum(1 for s in statuses.values() if s in ("killed", "timeout", "segfault"))
+    scored = sum(1 for s in statuses.values() if s not in ("skipped", "not checked"))
+    record = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.platform()}",
+        "python": platform.python_version(),
+        "command": " ".join(["benchmarks/mutation/run_mutation.py", *sys.argv[1:]]),
+        "mutmut_exit": run.returncode,
+        "elapsed_s": round(elapsed),
+        "modules": list(MODULES),
+        "tests": list(TESTS),
+        "killed": killed,
+        "scored": scored,
+        "score": round(killed / scored, 4) if scored else None,
+        "per_module": per_module,
+        "survivors": survivors,
+    }
+    args.out.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"{killed}/{scored} mutants killed (score {record['score']}) in {elapsed:.0f} s; "
+          f"{len(survivors)} survivors listed in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
