@@ -122,6 +122,7 @@ def sequencer_for(request: ReductionRequest) -> Sequencer:
             params["tracking_uri"] = request.tracking_uri  # models:/ look-ups
     if request.skip_threshold is not None:
         params["skip_threshold"] = request.skip_threshold
+    _check_planner_options(request.planner, params)
     try:
         sequencer = get_sequencer(request.planner, **params)
     except TypeError as exc:
@@ -132,7 +133,33 @@ def sequencer_for(request: ReductionRequest) -> Sequencer:
             "replay only; choose another planner for a reduction"
         )
     learns = getattr(sequencer, "learns_from_runlog", False) and not request.model
-    return sequencer.fit(_run_log(request) if learns else None)
+    run_log = _run_log(request) if learns else None
+    if request.planner == "learned" and not request.model and run_log is None:
+        raise RadpsError(
+            "--planner learned needs a model: give --model FOLDER or models:/NAME/VERSION "
+            f"(e.g. models/default), or run reductions in {request.workdir} first so it can "
+            "learn from their run log"
+        )
+    return sequencer.fit(run_log)
+
+
+_OPTION_OF = {"model": "--model", "skip_threshold": "--skip-threshold"}
+
+
+def _check_planner_options(planner: str, params: Mapping[str, Any]) -> None:
+    """An option the chosen planner does not take is a mistake, not something to drop."""
+    import inspect
+
+    from .plan.sequencers import sequencer_class
+
+    accepted = inspect.signature(sequencer_class(planner).__init__).parameters
+    for name in params:
+        if name not in accepted:
+            option = _OPTION_OF.get(name, name)
+            raise RadpsError(
+                f"{option} is for the learned planner; planner {planner!r} takes none "
+                f"(drop {option} or use --planner learned)"
+            )
 
 
 def _run_log(request: ReductionRequest) -> pd.DataFrame | None:
@@ -245,7 +272,7 @@ def run_reduction(
         replan=replan,
     )
     if request.track:
-        track(request, result, checked.plan)
+        track(request, result, checked.plan, checked.derivation)
     return checked.derivation, checked.plan, result
 
 
@@ -261,9 +288,11 @@ def dry_run_reduction(
     return checked.derivation, checked.plan, decisions
 
 
-def track(request: ReductionRequest, result: ReductionResult, plan: CheckedPlan) -> None:
+def track(request: ReductionRequest, result: ReductionResult, plan: CheckedPlan,
+          derivation: Derivation | None = None) -> None:  # fmt: skip
     """Log the reduction to MLflow next to the offline experiments; never fail the run."""
     try:
+        from .render import derivation_dot
         from .tracking import log_reduction_run
 
         log_reduction_run(
@@ -271,6 +300,9 @@ def track(request: ReductionRequest, result: ReductionResult, plan: CheckedPlan)
             plan.to_dict(),
             tracking_uri=request.tracking_uri,
             workdir=os.fspath(request.workdir),
+            request=request,
+            graph=derivation.graph if derivation is not None else None,
+            job_graph=derivation_dot(derivation) if derivation is not None else None,
         )
     except Exception as exc:  # tracking is a convenience; the products are what matter
         log.warning("could not log the reduction to MLflow: %s: %s", type(exc).__name__, exc)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from .cascade import DataSource, Task, Workflow
+from .labels import graph_labels, job_label
 
 
 def _source_name(source: Any) -> str:
@@ -15,6 +15,7 @@ def _source_name(source: Any) -> str:
 def tasks_record(workflow: Workflow) -> dict[str, Any]:
     """``{"tasks": [{"name", "recipe", "meta_targets", "main_input", "associated_inputs"}]}``."""
     records = []
+    implementation = _implementations(workflow)
     for task in workflow.tasks.values():
         associated = [_input_record(a, None) for a in task.associated_inputs]
         for n, alternatives in enumerate(task.alternatives):
@@ -28,9 +29,27 @@ def tasks_record(workflow: Workflow) -> dict[str, Any]:
                 "associated_inputs": associated,
                 "skippable": task.skippable is not None,
                 "subworkflow": task.subworkflow,
+                "implementation": implementation[task.name],
             }
         )
     return {"workflow": workflow.name, "tasks": records}
+
+
+def _implementations(workflow: Workflow) -> dict[str, str]:
+    """What runs each task: ``python`` (a registered recipe), ``function``, ``external``
+    (esorex/pyesorex found), or ``none`` -- a stage modelled but not implemented, which
+    only a ``--dummy`` run executes."""
+    from .execute.recipe_call import EXTERNAL, RecipeCallError, recipe_ref
+
+    kinds: dict[str, str] = {}
+    for task in workflow.tasks.values():
+        try:
+            ref = recipe_ref(task.name, task.recipe, workflow, dummy=False)
+        except RecipeCallError:
+            kinds[task.name] = "none"
+            continue
+        kinds[task.name] = "none" if ref.kind == EXTERNAL and ref.tool is None else ref.kind
+    return kinds
 
 
 def _input_record(item: Any, alternatives: int | None) -> dict[str, Any]:
@@ -52,6 +71,8 @@ def tasks_text(record: dict[str, Any]) -> str:
             extra.append("meta-targets: " + ", ".join(t["meta_targets"]))
         if t["skippable"]:
             extra.append("skippable")
+        if t.get("implementation") == "none":
+            extra.append("not implemented: runs with --dummy only")
         lines.append(f"  {t['name']}  (recipe {t['recipe']})" + (f"  [{'; '.join(extra)}]" if extra else ""))
         lines.append(f"      main: {t['main_input']}")
         for a in t["associated_inputs"]:
@@ -85,12 +106,12 @@ def derivation_text(derivation: Any) -> str:
         job = graph.nodes[node]["job"]
         pad = "    " * depth
         if node in seen:
-            lines.append(f"{pad}{job.task} [{job.id}] (shown above)")
+            lines.append(f"{pad}{job_label(job)} [{job.id}] (shown above)")
             return
         seen.add(node)
         state = "" if job.complete else "  INCOMPLETE: missing " + ", ".join(job.missing)
         level = f" level {job.level:g}" if job.level else ""
-        lines.append(f"{pad}{job.task} [{job.id}]{level}{state}")
+        lines.append(f"{pad}{job_label(job)} [{job.id}]{level}{state}")
         files: dict[str, list[str]] = {}
         for item in job.inputs:
             if item.file:
@@ -117,8 +138,13 @@ def derivation_text(derivation: Any) -> str:
     return "\n".join(lines)
 
 
+def _quoted(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def derivation_dot(derivation: Any) -> str:
     graph = derivation.graph
+    labels = graph_labels(graph)
     lines = [f'digraph "{derivation.workflow}" {{', "  rankdir=LR;", "  node [shape=box];"]
     for node in graph.graph["order"]:
         data = graph.nodes[node]
@@ -129,7 +155,7 @@ def derivation_dot(derivation: Any) -> str:
             style.append("style=dashed")
         if data["skippable"]:
             style.append('color="gray40"')
-        attrs = ", ".join([f'label="{data["task"]}\\n{node}"', *style])
+        attrs = ", ".join([f'label="{_quoted(labels[node])}\\n{node}"', *style])
         lines.append(f'  "{node}" [{attrs}];')
     for u, v, data in graph.edges(data=True):
         lines.append(f'  "{u}" -> "{v}" [label="{data["slot"]}"];')
@@ -139,48 +165,12 @@ def derivation_dot(derivation: Any) -> str:
 
 def derivation_mermaid(derivation: Any) -> str:
     graph = derivation.graph
+    labels = graph_labels(graph)
     lines = ["flowchart LR"]
     for node in graph.graph["order"]:
         data = graph.nodes[node]
         left, right = ("[[", "]]") if data["target"] else ("[", "]")
-        lines.append(f'  j{node}{left}"{data["task"]}<br/>{node}"{right}')
+        lines.append(f'  j{node}{left}"{labels[node].replace(chr(34), "")}<br/>{node}"{right}')
     for u, v, data in graph.edges(data=True):
         lines.append(f"  j{u} -->|{data['slot']}| j{v}")
-    return "\n".join(lines)
-
-
-def decisions_text(record: dict[str, Any]) -> str:
-    lines = [f"dry run, planner {record['planner']}:"]
-    counts: dict[str, int] = {}
-    for d in record["decisions"]:
-        counts[d["action"]] = counts.get(d["action"], 0) + 1
-        lines.append(f"  {d['action']:<6} {d['task']} [{d['job']}]: {d['reason']}")
-    lines.append(", ".join(f"{n} to {action}" for action, n in sorted(counts.items())) or "nothing to do")
-    return "\n".join(lines)
-
-
-def reduction_text(summary: dict[str, Any], result: Any, request: Any) -> str:
-    counts: dict[str, int] = {}
-    for job in summary["jobs"]:
-        counts[job["status"]] = counts.get(job["status"], 0) + 1
-    lines = [
-        f"reduction {summary['reduction']}: {summary['status']} "
-        f"({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}) "
-        f"in {summary['makespan_s']:.1f} s with planner {summary['planner']}",
-    ]
-    if result.refused:
-        lines.append(f"the guard refused the proposed plan ({len(result.refused)} violation(s)); ran the baseline")
-        lines += [f"  {reason}" for reason in result.refused[:5]]
-    for job in summary["jobs"]:
-        if job["status"] == "failed":
-            lines.append(f"  failed: {job['task']} [{job['id']}]")
-    for target in getattr(result, "missing_targets", []):
-        lines.append(f"  target not produced: {target}")
-    lines.append(f"products: {request.workdir}/products/<task>/<job id>/")
-    if request.output_dir:
-        lines.append(f"target products copied to: {request.output_dir}")
-    from .runlog.store import RUNLOG_FILE
-
-    lines.append(f"run log: {request.runlog_url or os.path.join(request.workdir, RUNLOG_FILE)}"
-                 f"  (export: radps-seq runs --workdir {request.workdir} --format csv)")
     return "\n".join(lines)

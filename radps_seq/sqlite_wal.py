@@ -8,9 +8,12 @@ database of a work directory (header index, run log) opens through here.
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 import time
 from typing import Any
+from urllib.parse import quote
 
 
 def enable_wal(connection: Any, timeout_s: float) -> None:
@@ -31,3 +34,27 @@ def enable_wal(connection: Any, timeout_s: float) -> None:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+def writable(folder: str | os.PathLike) -> bool:
+    """Whether files can be created in ``folder`` (False on a read-only mount)."""
+    return os.access(folder, os.W_OK)
+
+
+def readonly_uri(path: str | os.PathLike) -> str:
+    """A SQLite URI that reads ``path`` without writing anything next to it: a WAL
+    database on a read-only mount cannot create its ``-shm`` file otherwise."""
+    return f"file:{quote(os.fspath(path))}?immutable=1"
+
+
+def storage_problem(exc: BaseException, what: str) -> str | None:
+    """One sentence for a storage failure of ``what`` (disk full, read-only, no
+    permission), or None when ``exc`` is something else (e.g. a damaged file)."""
+    text = str(exc).lower()
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOSPC or "disk is full" in text or "no space left" in text:
+        return f"{what}: no space left on its device; free some space and run again (nothing was deleted)"
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in text or "read-only" in text:
+        return (f"{what}: cannot write there (read-only or no permission); commands that only "
+                "read work on it, a reduction needs a writable --workdir")
+    return None

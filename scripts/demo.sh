@@ -31,6 +31,8 @@ $RS run -w cascades/imaging -i "${inputs[@]}" --workdir "$WORK/w" --workers 2 --
 step "4. the same request again: every finished job is reused"
 $RS run -w cascades/imaging -i "${inputs[@]}" --workdir "$WORK/w" --workers 2 --planner bfs -n | tail -3
 $RS run -w cascades/imaging -i "${inputs[@]}" --workdir "$WORK/w" --workers 2 --planner bfs | head -1
+$RS reductions --workdir "$WORK/w"
+$RS timeline --workdir "$WORK/w" -o "$WORK/timeline.png" | head -1
 
 step "5. train the learned planner on the run log"
 $RS train --source "runlog:$WORK/w" --out "$WORK/model"

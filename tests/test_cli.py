@@ -81,7 +81,7 @@ def test_derive_json_contract(night: Path):
     objects = [j for j in jobs.values() if j["task"] == "object"]
     assert len(objects) == 2
     for job in objects:
-        assert set(job) == {"id", "task", "recipe", "complete", "level", "inputs", "parents"}
+        assert set(job) == {"id", "label", "task", "recipe", "complete", "level", "inputs", "parents"}
         assert job["complete"] is True
         categories = {i["category"] for i in job["inputs"]}
         assert {"OBJECT", "CATALOG", "BIAS", "FLAT"} <= categories
@@ -94,8 +94,8 @@ def test_derive_json_contract(night: Path):
 
 
 def test_derive_text_dot_mermaid(night: Path):
-    text = run("derive", "-w", DEMO0, "-i", "raw", cwd=night)
-    assert text.returncode == 0 and "object [" in text.stdout and "flat [" in text.stdout
+    text = run("derive", "-w", DEMO0, "-i", "raw", "--verbose", cwd=night)
+    assert text.returncode == 0 and "object " in text.stdout and "flat " in text.stdout
     dot = run("derive", "-w", DEMO0, "-i", "raw", "--format", "dot", cwd=night)
     assert dot.stdout.startswith('digraph "demo0"') and "->" in dot.stdout
     mermaid = run("derive", "-w", DEMO0, "-i", "raw", "--format", "mermaid", cwd=night)
@@ -134,9 +134,12 @@ def test_broken_workflow_is_named(tmp_path: Path):
     assert "Traceback" not in result.stderr
 
 
-def test_missing_inputs_are_reported_and_the_rest_derived(night: Path):
+def test_a_missing_input_path_is_refused_unreadable_files_are_reported(night: Path):
     result = run("derive", "-w", DEMO0, "-i", "raw", "missing-dir", "--format", "json", cwd=night)
+    assert result.returncode == 2 and "input not found: missing-dir" in result.stderr
+    (night / "raw" / "broken.fits").write_bytes(b"not a fits file")
+    result = run("derive", "-w", DEMO0, "-i", "raw", "--format", "json", cwd=night)
     assert result.returncode == 0
     record = json.loads(result.stdout)
-    assert any(e["file"] == "missing-dir" for e in record["errors"])
+    assert any(e["file"].endswith("broken.fits") for e in record["errors"])
     assert len([j for j in record["jobs"] if j["task"] == "object"]) == 2

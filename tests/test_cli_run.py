@@ -40,7 +40,7 @@ def test_dummy_run_then_everything_is_reused(night: Path):
     assert summary["status"] == "succeeded" and summary["planner"] == "dfs"
     assert {j["status"] for j in summary["jobs"]} == {"succeeded"}
     for job in summary["jobs"]:
-        assert set(job) == {"id", "task", "status", "wall_s", "products"}
+        assert set(job) == {"id", "label", "task", "status", "wall_s", "products", "error", "blocked_by", "log"}
         assert all(Path(p).exists() for p in job["products"])
     again = json.loads(run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--dummy", "--no-track",
                            "--format", "json", cwd=night).stdout)
@@ -121,6 +121,7 @@ def test_imaging_night_reduces_end_to_end_and_logs_every_job(tmp_path: Path):
 
 
 def test_run_with_nothing_to_reduce_is_an_error(tmp_path: Path):
-    result = run("run", "-w", DEMO0, "-i", "missing-folder", "--workdir", "w", "--dummy", "--no-track", cwd=tmp_path)
+    (tmp_path / "empty-folder").mkdir()
+    result = run("run", "-w", DEMO0, "-i", "empty-folder", "--workdir", "w", "--dummy", "--no-track", cwd=tmp_path)
     assert result.returncode == 2
-    assert "nothing to reduce" in result.stderr and "missing-folder" in result.stderr
+    assert "nothing to reduce" in result.stderr and "empty-folder" in result.stderr

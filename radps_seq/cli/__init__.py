@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import click
 
 from ..errors import RadpsError
-from . import edps, inspect, reduce, research, serve, simulate
+from . import daily, edps, inspect, radio, reduce, research, serve, simulate
 from .options import spread_multi_values
 
 __all__ = ["cli", "main", "spread_multi_values"]
@@ -41,6 +41,7 @@ for command in (
     research.train,
     research.compare,
     research.tune,
+    radio.recipes,
     edps.test_scenarios,
     edps.associations,
     edps.organise,
@@ -49,6 +50,7 @@ for command in (
     edps.meta_targets,
     edps.describe,
     edps.parameters,
+    *daily.COMMANDS,
     serve.serve,
 ):
     cli.add_command(command)
@@ -71,6 +73,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # the last line of defence: never a bare traceback
+        from ..sqlite_wal import storage_problem
+
+        where = getattr(exc, "filename", None) or _workdir_of(args)
+        problem = storage_problem(exc, str(where))
+        if problem is not None:
+            click.echo(f"error: {problem}", err=True)
+            sys.exit(2)
         click.echo(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in radps-seq; please report it with the command you ran.",
@@ -78,3 +87,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         sys.exit(3)
     sys.exit(0)
+
+
+def _workdir_of(args: Sequence[str]) -> str:
+    """The ``--workdir`` of the command line, to name it in a storage failure."""
+    for flag, value in zip(args, args[1:], strict=False):
+        if flag == "--workdir":
+            return f"work directory {value}"
+    return "the work directory"

@@ -8,12 +8,14 @@ from typing import Any
 import click
 
 from .options import (
+    check_inputs,
     derivation_options,
     derive_from_options,
     emit,
     format_option,
     inputs_option,
     recipe_parameter_cli_options,
+    verbose_option,
     with_options,
     workdir_option,
     workflow_option,
@@ -46,13 +48,10 @@ def classify(workflow: str, inputs: tuple[str, ...], workdir: str | None, fmt: s
     from ..render import classify_text
 
     loaded = load(workflow)
-    scanned = scan(list(inputs), workdir, progress=sys.stderr.isatty())
+    scanned = scan(check_inputs(inputs), workdir, progress=sys.stderr.isatty())
     result = classify_headers(scanned.headers, loaded)
     errors = [{"file": e.file, "error": e.error} for e in scanned.errors]
-    errors += [
-        {"file": dup, "error": f"duplicate of {first} (identical header); ignored"}
-        for dup, first in result.duplicates
-    ]
+    errors += result.duplicate_errors()
     record = {
         "files": result.files(),
         "unclassified": sorted(result.unclassified),
@@ -64,18 +63,27 @@ def classify(workflow: str, inputs: tuple[str, ...], workdir: str | None, fmt: s
 @click.command()
 @derivation_options
 @with_options(recipe_parameter_cli_options)
+@verbose_option
 @format_option("text", "json", "dot", "mermaid")
-def derive(fmt: str, **options: Any) -> None:
-    """Derive the job graph for the targets (no recipe runs). Default target: -m science."""
+def derive(fmt: str, verbose: bool, **options: Any) -> None:
+    """Derive the job graph for the targets (no recipe runs). Default target: -m science.
+
+    Text shows a summary per task; --verbose the job tree down to the raw files."""
+    from ..labels import graph_labels
     from ..render import derivation_dot, derivation_mermaid, derivation_text
+    from ..summaries import derivation_summary
 
     derivation = derive_from_options(options)
     if fmt == "json":
-        emit(derivation.to_dict(), "json")
+        record = derivation.to_dict()
+        labels = graph_labels(derivation.graph)
+        for job in record.get("jobs", []):
+            job["label"] = labels.get(job["id"], job["task"])
+        emit(record, "json")
     elif fmt == "dot":
         click.echo(derivation_dot(derivation))
     elif fmt == "mermaid":
         click.echo(derivation_mermaid(derivation))
     else:
-        click.echo(derivation_text(derivation))
+        click.echo(derivation_text(derivation) if verbose else derivation_summary(derivation))
 

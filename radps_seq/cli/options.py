@@ -61,6 +61,9 @@ def format_option(*choices: str) -> Any:
     )
 
 
+verbose_option = click.option(
+    "-v", "--verbose", is_flag=True, help="Every job, not just the summary."
+)
 workflow_option = click.option(
     "-w", "--workflow", required=True, help="Workflow file, package folder or dotted id."
 )
@@ -109,8 +112,22 @@ def derivation_options(function: Any) -> Any:
     return function
 
 
+def check_inputs(inputs: Sequence[str]) -> list[str]:
+    """Every ``-i`` path must exist: a mistyped folder would otherwise derive nothing."""
+    import os
+
+    missing = [path for path in inputs if not os.path.lexists(path)]
+    if missing:
+        raise RadpsError(
+            f"input not found: {', '.join(missing)} (give existing files or folders after -i)"
+        )
+    return list(inputs)
+
+
 def derive_from_options(options: dict[str, Any], progress: bool = True) -> Any:
     from ..derive import derive_request
+
+    check_inputs(options["inputs"])
 
     return derive_request(
         options["workflow"],
@@ -157,6 +174,35 @@ def _unset(value: Any) -> bool:
     return value is None or value is False or (isinstance(value, tuple | list) and not value)
 
 
+def check_scheduler(address: str | None, executor: str | None, timeout_s: float = 5.0) -> None:
+    """A Dask scheduler address must be reachable before anything is derived: Dask
+    itself would wait 30 s and then fail with an internal error."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if address is None:
+        return
+    if executor != "dask":
+        raise RadpsError("--scheduler is for the Dask executor: add --executor dask")
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+    if parts.scheme not in ("tcp", "tls") or not host or not port:
+        raise RadpsError(
+            f"--scheduler {address}: not a Dask scheduler address; give tcp://HOST:PORT "
+            "(e.g. tcp://127.0.0.1:8786), or leave it out for a local cluster"
+        )
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as exc:
+        raise RadpsError(
+            f"--scheduler {address}: no Dask scheduler answers there ({exc.strerror or exc}); "
+            "start one with 'dask scheduler', or leave --scheduler out for a local cluster"
+        ) from None
+
+
 def reduction_request(options: dict[str, Any]) -> Any:
     """The :class:`~radps_seq.reduction.ReductionRequest` of the given options; options
     not given (None, empty) keep the request's defaults, stated there only."""
@@ -164,12 +210,13 @@ def reduction_request(options: dict[str, Any]) -> Any:
 
     if not options.get("workdir"):
         raise RadpsError("--workdir is required: it holds the products, the caches and the run log")
+    check_scheduler(options.get("scheduler"), options.get("executor"))
     given = {
         _REQUEST_FIELDS.get(name, name): value
         for name, value in options.items()
         if name not in _NOT_REQUEST and not _unset(value)
     }
-    given["inputs"] = list(options["inputs"])
+    given["inputs"] = check_inputs(options["inputs"])
     if "workflow_parameters" in given:
         given["workflow_parameters"] = dict(given["workflow_parameters"])
     if options.get("no_track"):

@@ -18,6 +18,7 @@ from .options import (
     planner_options,
     reduction_request,
     scratch_workdir,
+    verbose_option,
     with_options,
 )
 
@@ -41,21 +42,35 @@ from .options import (
 @click.option("--tracking-uri", default=None,
               help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or sqlite:///mlflow.db here).")
 @click.option("--no-track", is_flag=True, help="Do not log the reduction to MLflow.")
+@verbose_option
 @format_option("text", "json")
-def run(fmt: str, dry_run: bool, **options: Any) -> None:
-    """Derive and run a reduction: propose a plan, check it, execute it, log every job."""
-    from ..reduction import dry_run_reduction, run_reduction
-    from ..render import decisions_text, reduction_text
+def run(fmt: str, dry_run: bool, verbose: bool, **options: Any) -> None:
+    """Derive and run a reduction: propose a plan, check it, execute it, log every job.
+
+    Progress goes to stderr (a bar on a terminal, a line every few seconds otherwise);
+    the summary (root failures with their reason and log) to stdout."""
+    from ..labels import graph_labels
+    from ..loops import run_with_loops
+    from ..reduction import dry_run_reduction
+    from ..summaries import decisions_summary, reduction_text
 
     request = reduction_request(options)
     if dry_run:
-        _, plan, decisions = dry_run_reduction(request)
-        record = {"planner": plan.planner, "decisions": [d.__dict__ for d in decisions]}
-        emit(record, fmt, decisions_text(record))
+        derivation, plan, decisions = dry_run_reduction(request)
+        labels = graph_labels(derivation.graph)
+        record = {"planner": plan.planner,
+                  "decisions": [d.__dict__ | {"label": labels.get(d.job, d.task)} for d in decisions]}
+        emit(record, fmt, decisions_summary(record, labels, verbose))
         return
-    _, _, result = run_reduction(request, progress=sys.stderr.isatty())
+    derivation, _, result, rounds = run_with_loops(request, progress=True)
     summary = result.to_dict()
-    emit(summary, fmt, reduction_text(summary, result, request))
+    if rounds:  # a loop unrolled at run time: one reduction per round
+        summary["loop"] = [r.__dict__ for r in rounds]
+        for r in rounds:
+            click.echo(f"loop round {r.round}{' (done)' if r.done else ''}: reduction {r.reduction} "
+                       f"{r.status}, {len(r.new_jobs)} new job(s), guard violations {len(r.violations)}"
+                       + (f", converged {r.decision.get('converged')}" if r.decision else ""), err=True)
+    emit(summary, fmt, reduction_text(summary, result, request, derivation, verbose))
     if result.missing_targets or result.status != "succeeded":
         sys.exit(1)
 
@@ -98,6 +113,7 @@ def exec_job(folder: str) -> None:
 @format_option("text", "json")
 def plan(fmt: str, output: str | None, **options: Any) -> None:
     """Propose a plan (order, skips, predictions) without running it."""
+    from ..labels import graph_labels
     from ..plan import check
     from ..reduction import derive_for, propose
 
@@ -110,12 +126,13 @@ def plan(fmt: str, output: str | None, **options: Any) -> None:
     record = proposal.to_dict()
     text = [f"planner {proposal.planner}: {len(proposal.order)} jobs, {len(proposal.skip)} skipped"]
     graph = derivation.graph
+    labels = graph_labels(graph)
     skip = set(proposal.skip)
     for n, job in enumerate(proposal.order, 1):
         mark = "  (skip)" if job in skip else ""
         prediction = proposal.predictions.get(job, {})
         extra = f"  ~{prediction['runtime_s']:.2f}s" if "runtime_s" in prediction else ""
-        text.append(f"{n:4d}. {graph.nodes[job]['task']} [{job}]{extra}{mark}")
+        text.append(f"{n:4d}. {labels.get(job, job)} [{job}]{extra}{mark}")
     if violations:
         text.append(f"the guard refuses this plan: {len(violations)} violation(s)")
     emit(record, fmt, "\n".join(text))
@@ -125,10 +142,12 @@ def plan(fmt: str, output: str | None, **options: Any) -> None:
 @click.command(name="check-plan")
 @derivation_options
 @click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
+@verbose_option
 @format_option("text", "json")
-def check_plan(plan_file: str | None, fmt: str, **options: Any) -> None:
+def check_plan(plan_file: str | None, fmt: str, verbose: bool, **options: Any) -> None:
     """Check a plan against the rule-derived job graph; exit 0 when valid, 1 when not."""
     from ..plan import Plan, check
+    from ..summaries import violations_text
 
     inputs = list(options["inputs"])
     if plan_file is None:
@@ -141,8 +160,7 @@ def check_plan(plan_file: str | None, fmt: str, **options: Any) -> None:
     derivation = derive_from_options(options)
     violations = check(proposal, derivation.graph)
     record = {"valid": not violations, "violations": [v.to_dict() for v in violations]}
-    text = "valid" if not violations else "\n".join(["invalid:"] + [f"  {v}" for v in violations])
-    emit(record, fmt, text)
+    emit(record, fmt, violations_text(violations, derivation.graph, verbose))
     sys.exit(0 if not violations else 1)
 
 

@@ -4,11 +4,13 @@ A file may carry several tags (EDPS allows it). Files that carry a product categ
 (``pro.catg``) requested somewhere in the cascade are kept as *master* candidates, so
 an on-disk master calibration can stand in for the job that would produce it.
 Duplicate files (the same header under several paths) are reduced to one, always the
-same one, so the derivation never flips between runs.
+same one, so the derivation never flips between runs: the complete copy (its size holds
+the data its header announces), then the smallest path.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +21,7 @@ from .hooks import call_workflow_function
 from .products import product_categories
 
 PRODUCT_CATEGORY_KEYWORD = "pro.catg"
+BLOCK = 2880  # FITS block size
 
 
 @dataclass
@@ -30,6 +33,17 @@ class Classification:
     tags: dict[str, list[str]] = field(default_factory=dict)
     unclassified: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
+    damaged: dict[str, str] = field(default_factory=dict)
+
+    def duplicate_errors(self) -> list[dict[str, str]]:
+        """One error record per ignored duplicate, saying which copy was kept and why."""
+        errors = []
+        for dup, kept in self.duplicates:
+            why = f"; this copy is cut short ({self.damaged[dup]})" if dup in self.damaged else ""
+            errors.append(
+                {"file": dup, "error": f"duplicate of {kept} (identical header); ignored{why}"}
+            )
+        return errors
 
     def files(self) -> list[dict[str, Any]]:
         """The ``classify`` JSON records: one per classified file, tags sorted."""
@@ -73,24 +87,49 @@ def rule_matches(rule: ClassificationRule, header: Any) -> bool:
     return True
 
 
-def deduplicate(headers: Sequence[Any]) -> tuple[list[Any], list[tuple[str, str]]]:
-    """Keep one header per identity (the smallest path); report the others."""
-    kept: dict[str, Any] = {}
+def data_problem(header: Any) -> str | None:
+    """Why a plain FITS file cannot hold the data its primary header announces (it was
+    cut short), or None. Compressed files are not checked: their size says nothing."""
+    if str(header.path).endswith((".gz", ".fz", ".bz2")):
+        return None
+    try:
+        bitpix = abs(int(header.get("bitpix") or 8))
+        naxes = [int(header.get(f"naxis{i}") or 0) for i in range(1, int(header.get("naxis") or 0) + 1)]
+    except (TypeError, ValueError):
+        return None
+    data = bitpix // 8 * math.prod(naxes) if naxes else 0
+    expected = BLOCK + -(-data // BLOCK) * BLOCK
+    if header.size < expected:
+        return f"{header.size} bytes, its header announces at least {expected}"
+    return None
+
+
+def deduplicate(headers: Sequence[Any]) -> tuple[list[Any], list[tuple[str, str]], dict[str, str]]:
+    """Keep one header per identity (a complete copy first, then the smallest path);
+    report the others and the damaged ones."""
+    damaged: dict[str, str] = {}
+    copies: dict[str, list[Any]] = {}
+    for header in headers:
+        copies.setdefault(header.identity, []).append(header)
+    kept: list[Any] = []
     duplicates: list[tuple[str, str]] = []
-    for header in sorted(headers, key=lambda h: h.path):
-        first = kept.get(header.identity)
-        if first is None:
-            kept[header.identity] = header
-        else:
-            duplicates.append((header.path, first.path))
-    return sorted(kept.values(), key=lambda h: h.path), duplicates
+    for group in copies.values():
+        if len(group) > 1:
+            for header in group:
+                problem = data_problem(header)
+                if problem is not None:
+                    damaged[header.path] = problem
+        group.sort(key=lambda h: (h.path in damaged, h.path))
+        kept.append(group[0])
+        duplicates += [(h.path, group[0].path) for h in group[1:]]
+    return sorted(kept, key=lambda h: h.path), sorted(duplicates), damaged
 
 
 def classify(headers: Iterable[Any], workflow: Workflow) -> Classification:
-    unique, duplicates = deduplicate(list(headers))
+    unique, duplicates, damaged = deduplicate(list(headers))
     rules = workflow_rules(workflow)
     masters_wanted = requested_product_categories(workflow)
-    result = Classification(duplicates=duplicates)
+    result = Classification(duplicates=duplicates, damaged=damaged)
     for header in unique:
         tags = [rule.tag for rule in rules if rule_matches(rule, header)]
         product = header.get(PRODUCT_CATEGORY_KEYWORD)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -12,6 +13,7 @@ from .associate import RAW_PER_QUALITY_LEVEL
 from .classify import Classification, classify
 from .drafts import Deriver
 from .graph import Derivation, build_job_graph, select_drafts
+from .overrides import check_overrides
 
 
 def load(workflow: Workflow | str | os.PathLike) -> Workflow:
@@ -43,6 +45,7 @@ def parameter_set(
         chosen = replace(chosen, recipe_parameters={t: dict(p) for t, p in recipes.items()})
     if overrides:
         chosen = chosen.with_overrides(overrides)
+        check_overrides(workflow, sets, {k: chosen.workflow_parameters[k] for k in overrides})
     if recipe_overrides:
         for task_name in recipe_overrides:
             workflow.task(task_name)  # an unknown task is an error, not a silent no-op
@@ -96,10 +99,7 @@ def _derive(
     drafts, target_ids = select_drafts(deriver, targets)
     graph = build_job_graph(workflow, drafts, target_ids)
     errors = [{"file": e.file, "error": e.error} for e in scan_errors]
-    errors += [
-        {"file": dup, "error": f"duplicate of {first} (identical header); ignored"}
-        for dup, first in classification.duplicates
-    ]
+    errors += classification.duplicate_errors()
     needed = _needed_tasks(workflow, [t.name for t in targets])
     incomplete = [
         {"task": s.task, "job": None, "file": s.file, "missing": s.missing}
@@ -147,7 +147,8 @@ def derive_request(
             return cached
     derivation = derive(loaded, scanned.headers, scan_errors=scanned.errors, **options)
     if key is not None:
-        cache.store(workdir, key, derivation)
+        with contextlib.suppress(OSError):  # a cache: a read-only or full disk stores nothing
+            cache.store(workdir, key, derivation)
     return derivation
 
 

@@ -118,6 +118,8 @@ def decide(
         return "run", forced, None
     manifest = read_manifest(folder)
     if manifest is None:
+        if (folder / f"{MANIFEST}.damaged").exists():
+            return "run", "previous result damaged: a product no longer matched its checksum", None
         if previous is not None and previous != parts:
             return "run", change_reason(previous, parts), None
         return "run", NO_PREVIOUS, None

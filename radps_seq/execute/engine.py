@@ -20,15 +20,20 @@ from typing import Any
 import networkx as nx
 
 from radps_seq.errors import InputError, RadpsError
+from radps_seq.labels import graph_labels
 from radps_seq.plan.plan import CheckedPlan
 from radps_seq.runlog import RunLog
+from radps_seq.sqlite_wal import writable
 
 from .executors import Replan, get_executor
 from .prepare import Prepared, prepare, raw_inputs
+from .progress import Progress
 from .record import Recorder
+from .recovery import recover_killed
 from .result import FAILED, PRODUCED, JobOutcome, ReductionResult
 from .runner import RunContext
 from .spec import JobSpec
+from .store import ProductStore
 from .workdb import WorkDB
 
 
@@ -90,11 +95,14 @@ def execute(
     reduction_id = reduction_id or uuid.uuid4().hex[:16]
     runlog = RunLog(runlog_url or workdir)
     try:
+        recover_killed(runlog, graph, ProductStore(workdir))
         recorder = _start(runlog, graph, plan, specs, reduction_id, workflow_name, executor,
                           int(workers), workdir, progress)  # fmt: skip
         ctx = RunContext(str(workdir), dummy=dummy, executor=executor)
         start = time.time()
         outcomes = _run(runner, specs, prepared.incomplete, ctx, recorder, replan)
+        if recorder.progress is not None:
+            recorder.progress.close()
         result = _result(graph, plan, reduction_id, outcomes, time.time() - start, out)
         runlog.finish_reduction(reduction_id, result.status, result.to_dict())
         return result
@@ -106,6 +114,14 @@ def execute(
         raise
     finally:
         runlog.close()
+
+
+def _progress(
+    runlog: RunLog, workflow: str | None, specs: Mapping[str, JobSpec], workers: int
+) -> Progress:
+    """Progress on stderr, its ETA from the run log's past runtimes of each task."""
+    history = runlog.mean_runtimes(workflow)
+    return Progress({job: spec.task for job, spec in specs.items()}, workers, history)
 
 
 def _start(
@@ -141,7 +157,7 @@ def _start(
         workflow=workflow_name,
         planner=plan.planner,
         total=len(specs),
-        progress=progress,
+        progress=_progress(runlog, workflow_name, specs, workers) if progress else None,
     )
 
 
@@ -191,6 +207,7 @@ def _result(
         jobs=jobs,
         refused=list(plan.refused),
         missing_targets=missing,
+        labels=graph_labels(graph),
     )
 
 
@@ -200,6 +217,11 @@ def _workdir(workdir: str | os.PathLike) -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create work directory {path}: {exc.strerror}") from exc
+    if not writable(path):
+        raise InputError(
+            f"work directory {path} is read-only: a reduction writes its products and run "
+            "log there; give a writable --workdir (runs, show and run -n read it as it is)"
+        )
     return path
 
 

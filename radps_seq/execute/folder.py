@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from radps_seq.errors import InputError
+from radps_seq.sqlite_wal import writable
 
 from .cache import cache_key, components
 from .hashing import hash_files
@@ -57,6 +58,11 @@ def run_job_folder(path: str | os.PathLike) -> int:
         print(f"error: {folder} is not a job folder: {exc}", file=sys.stderr)
         return 1
     workdir = folder.parents[2]
+    if not writable(folder.parent):
+        print(f"error: cannot re-run job {folder.name}: {folder.parent} is read-only (a job "
+              "writes its products into its folder); copy the work directory somewhere "
+              "writable", file=sys.stderr)
+        return 2
     db = WorkDB(workdir)
     hashes, errors, fresh = hash_files([p for p, _ in sof], db.memo())
     db.save_memo(fresh)

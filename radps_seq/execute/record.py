@@ -7,7 +7,6 @@ long run shows progress in the database (for a service in front of it) while a
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
@@ -15,6 +14,7 @@ import networkx as nx
 
 from radps_seq.runlog import RunLog, job_run_row, static_fields
 
+from .progress import Progress
 from .result import INCOMPLETE, JobOutcome
 from .workdb import WorkDB
 
@@ -30,7 +30,7 @@ class Recorder:
         workflow: str | None,
         planner: str,
         total: int,
-        progress: bool = False,
+        progress: Progress | None = None,
         batch: int = 256,
         interval_s: float = 2.0,
     ) -> None:
@@ -50,6 +50,8 @@ class Recorder:
     def started(self, spec: Any) -> None:
         """A job was handed to a worker (its state reaches the database with the next batch)."""
         self._states[spec.id] = (spec.task, "running")
+        if self.progress is not None:
+            self.progress.started(spec.id)
 
     def incomplete(self, job_id: str) -> JobOutcome:
         """The record of a job that cannot run: derivation found inputs missing."""
@@ -94,14 +96,8 @@ class Recorder:
         if outcome.index_entry is not None:
             self._index.append(outcome.index_entry)
         self.done += 1
-        if self.progress:
-            detail = outcome.error or outcome.reason or ""
-            print(
-                f"[{self.done}/{self.total}] {outcome.status:<9} {outcome.task} {outcome.id}"
-                f" {outcome.wall_s:.2f}s {detail}".rstrip(),
-                file=sys.stderr,
-                flush=True,
-            )
+        if self.progress is not None:
+            self.progress.finished(outcome)
         if len(self._rows) >= self.batch or time.monotonic() - self._flushed > self.interval_s:
             self.flush()
 

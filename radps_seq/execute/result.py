@@ -7,6 +7,8 @@ client, and because a consumer job resolves its inputs from its parents' outcome
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +20,8 @@ SUCCEEDED, FAILED, SKIPPED, CACHED, INCOMPLETE = (
     "cached",
     "incomplete",
 )
+#: Where a failed attempt's message names its kept log.
+_LOG = re.compile(r"\(log: ([^)]+)\)")
 #: Statuses whose products exist and may be consumed.
 PRODUCED = (SUCCEEDED, CACHED)
 
@@ -70,15 +74,28 @@ class JobOutcome:
     blocked_by: str | None = None
     index_entry: dict[str, Any] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """The job record of the JSON summary."""
+    def to_dict(self, label: str | None = None) -> dict[str, Any]:
+        """The job record of the JSON summary: what ended how, why, and where its log is."""
         return {
             "id": self.id,
+            "label": label or self.task,
             "task": self.task,
             "status": self.status,
             "wall_s": round(self.wall_s, 6),
             "products": list(self.products),
+            "error": self.error,
+            "blocked_by": self.blocked_by,
+            "log": self.log(),
         }
+
+    def log(self) -> str | None:
+        """The job's log: the kept log of a failed attempt, or ``job.log`` of its result."""
+        if self.error:
+            found = _LOG.search(self.error)
+            return found.group(1) if found else None
+        if self.products:
+            return os.path.join(os.path.dirname(self.products[0]), "job.log")
+        return None
 
 
 @dataclass
@@ -98,6 +115,7 @@ class ReductionResult:
     jobs: list[JobOutcome]
     refused: list[str] = field(default_factory=list)
     missing_targets: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -110,7 +128,7 @@ class ReductionResult:
             "status": self.status,
             "planner": self.planner,
             "makespan_s": round(self.makespan_s, 6),
-            "jobs": [job.to_dict() for job in self.jobs],
+            "jobs": [job.to_dict(self.labels.get(job.id)) for job in self.jobs],
         }
 
 

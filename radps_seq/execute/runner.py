@@ -32,6 +32,7 @@ from .spec import JobSpec
 from .store import ProductStore
 from .supervise import run_child
 from .verdict import BLOCKED, FAIL, REUSE, SKIP, judge
+from .verify import check_inputs
 
 _HOST = socket.gethostname()
 
@@ -117,6 +118,9 @@ def process_job(spec: JobSpec, parents: Mapping[str, JobOutcome], ctx: RunContex
             action, _, manifest = decide(folder, key, parts, spec.previous, None)
             if action == "reuse":
                 return _cached(spec, folder, manifest, parts, start, worker)
+        damaged = None if ctx.dummy else check_inputs(inputs, parents, store.folder)
+        if damaged:
+            return _failed_early(spec, start, worker, damaged)
         attempts: list[Attempt] = []
         for number in range(1, int(spec.retries) + 2):
             attempt, manifest = run_attempt(spec, ctx, store, inputs, parts, key, number, worker)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from radps_seq.runlog.store import RUNLOG_FILE
-from radps_seq.sqlite_wal import enable_wal
+from radps_seq.sqlite_wal import enable_wal, readonly_uri, writable
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS file_hashes (
@@ -55,6 +55,8 @@ class WorkDB:
             self.exists = True
 
     def _connect(self) -> sqlite3.Connection:
+        if self.exists and not writable(self.path.parent):  # read-only store: reads only
+            return sqlite3.connect(readonly_uri(self.path), uri=True)
         conn = sqlite3.connect(self.path, timeout=60)
         enable_wal(conn, 60)
         return conn
@@ -109,3 +111,7 @@ class WorkDB:
         if rows:
             with self._connect() as conn:
                 conn.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)", rows)
+
+    def last_results(self) -> list[tuple[str, str]]:
+        """``(job id, task)`` of the last result of every logical job."""
+        return [(job, task) for job, task in self._read("SELECT job_id, task FROM results")]

@@ -182,6 +182,8 @@ def parse_config(doc: Any, path: Path) -> ExperimentConfig:
         raise fail("baseline", f"{baseline!r} is not one of the sequencers ({', '.join(labels)})")
     thresholds = [float(t) for t in _list(doc.get("thresholds", []), "thresholds", fail)]
     tune = _tune(doc.get("tune"), labels, [s.name for s in splits], fail)
+    if tune is not None:
+        _check_space(tune, next(s.name for s in sequencers if s.label == tune.sequencer), fail)
     return ExperimentConfig(
         name=name,
         path=path,
@@ -278,3 +280,19 @@ def _tune(item: Any, labels: list[str], splits: list[str], fail: Any) -> TuneSpe
         ):
             raise fail(f"tune.space.{param}", "must be {low, high} with optional log/int")
     return TuneSpec(sequencer, split, metric, float(item.get("max_changed", 0.01)), dict(space))
+
+
+def _check_space(tune: TuneSpec, sequencer: str, fail: Any) -> None:
+    """Every searched name must be a hyper-parameter of the tuned sequencer: a typo
+    would otherwise fail every trial inside Optuna (and be saved in the study)."""
+    import inspect
+
+    from radps_seq.plan.sequencers import sequencer_class
+
+    accepted = set(inspect.signature(sequencer_class(sequencer).__init__).parameters) - {"self"}
+    for param in tune.space:
+        if param not in accepted:
+            raise fail(
+                f"tune.space.{param}",
+                f"is not a hyper-parameter of {sequencer!r}; choose from {', '.join(sorted(accepted))}",
+            )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import glob
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,3 +155,25 @@ def source_run_log(spec: str) -> pd.DataFrame:
             raise InputError(f"{spec}: the run log has no rows")
         return frame
     return instances_run_log(wfcommons_instances(where, spec))
+
+
+def seeded_instances(config: Any, spec: Any, where: str, defaults: dict[str, Any], kind: str,
+                     folder_name: Callable[[int, dict[str, Any]], str],
+                     reduce: Callable[[Path, int, dict[str, Any], Any], Path]) -> list[Instance]:
+    """Instances of simulated data, one set per experiment seed: ``spec`` (keys among
+    ``defaults``) is checked, each seed's data is made and reduced by ``reduce(folder,
+    seed, options, config)`` below ``workdir``, and every logged reduction becomes an
+    instance named ``seed<S>/<night>`` with ``meta['seed']`` set."""
+    from radps_seq.experiments.config import ConfigError
+
+    if not isinstance(spec, dict) or set(spec) - set(defaults):
+        raise ConfigError(f"{config.path}: {where}: a mapping with keys among {', '.join(defaults)}")
+    options = {**defaults, **spec}
+    base = Path(config.resolve(str(options["workdir"])))
+    instances = []
+    for seed in config.seeds:
+        workdir = reduce(base / folder_name(seed, options), seed, options, config)
+        for inst in runlog_instances(read_run_log(str(workdir)), f"{kind}:seed{seed}"):
+            inst.meta.update(seed=seed, name=f"seed{seed}/{inst.meta['night']}")
+            instances.append(inst)
+    return instances

@@ -101,6 +101,10 @@ def _generated(config: ExperimentConfig, item: dict[str, Any], i: int) -> list[I
         from radps_seq.experiments.imaging import imaging_instances
 
         return imaging_instances(config, item["imaging"], f"data[{i}].imaging")
+    if set(item) == {"radio"}:
+        from radps_seq.experiments.radio import radio_instances
+
+        return radio_instances(config, item["radio"], f"data[{i}].radio")
     raise ConfigError(f"{config.path}: data[{i}]: unknown generated source {sorted(item)}")
 
 
@@ -196,10 +200,10 @@ def _track(
     from radps_seq import tracking
 
     client = tracking.client(tracking_uri)
-    experiment = tracking.experiment_id(client, config.name)
-    parent = client.create_run(
-        experiment, run_name=config.name, tags={"radps_seq.kind": "comparison"}
-    ).info.run_id
+    description = config.raw.get("description") or None
+    experiment = tracking.experiment_id(client, config.name, description)
+    tags = {"radps_seq.kind": "comparison", **({tracking.DESCRIPTION: description} if description else {})}
+    parent = client.create_run(experiment, run_name=config.name, tags=tags).info.run_id
     tracking.log_values(
         client, parent,
         params={

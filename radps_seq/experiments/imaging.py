@@ -18,8 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from radps_seq.experiments.config import ConfigError
-
 if TYPE_CHECKING:
     from radps_seq.experiments.config import ExperimentConfig
     from radps_seq.experiments.data import Instance
@@ -36,22 +34,11 @@ DEFAULTS: dict[str, Any] = {
 
 def imaging_instances(config: ExperimentConfig, spec: Any, where: str) -> list[Instance]:
     """One instance per simulated night per experiment seed (``meta['seed']`` set)."""
-    from radps_seq.experiments.data import read_run_log, runlog_instances
+    from radps_seq.experiments.data import seeded_instances
 
-    if not isinstance(spec, dict) or set(spec) - set(DEFAULTS):
-        raise ConfigError(
-            f"{config.path}: {where}: a mapping with keys among {', '.join(DEFAULTS)}"
-        )
-    options = {**DEFAULTS, **spec}
-    base = Path(config.resolve(str(options["workdir"])))
-    instances = []
-    for seed in config.seeds:
-        folder = base / f"seed{seed}-nights{options['nights']}-size{options['size']}"
-        workdir = reduce_nights(folder, seed, options, config)
-        for inst in runlog_instances(read_run_log(str(workdir)), f"imaging:seed{seed}"):
-            inst.meta.update(seed=seed, name=f"seed{seed}/{inst.meta['night']}")
-            instances.append(inst)
-    return instances
+    return seeded_instances(config, spec, where, DEFAULTS, "imaging",
+                            lambda seed, o: f"seed{seed}-nights{o['nights']}-size{o['size']}",
+                            reduce_nights)
 
 
 def reduce_nights(folder: Path, seed: int, options: dict[str, Any], config: Any) -> Path:

@@ -24,8 +24,9 @@ def _pyplot():  # noqa: ANN202 - the pyplot module
 
 
 def ratio_plot(table: pd.DataFrame, path: Path) -> Path:
-    """Mean makespan / lower bound per sequencer (bars) with the worst case (marks), one
-    panel per split × k."""
+    """Mean makespan / lower bound per sequencer (dots, values written) with the worst
+    case (marks), one panel per split × k; the axis spans the values, not 0 to the top,
+    so that ratios a percent apart look apart."""
     plt = _pyplot()
     panels = list(table.groupby(["split", "workers"], sort=False))
     fig, axes = plt.subplots(
@@ -33,12 +34,21 @@ def ratio_plot(table: pd.DataFrame, path: Path) -> Path:
     )
     for ax, ((split, workers), rows) in zip(axes[0], panels, strict=True):
         x = range(len(rows))
-        ax.bar(x, rows["ratio_lb_mean"], color="#4c72b0", label="mean")
+        ax.scatter(x, rows["ratio_lb_mean"], color="#4c72b0", marker="o", s=36, label="mean")
         ax.scatter(x, rows["ratio_lb_worst"], color="#c44e52", marker="_", s=200, label="worst")
+        ax.vlines(x, rows["ratio_lb_mean"], rows["ratio_lb_worst"], color="#c44e52", lw=0.8)
+        for i, value in zip(x, rows["ratio_lb_mean"], strict=True):
+            ax.annotate(f"{value:.3f}", (i, value), xytext=(4, 0), textcoords="offset points", fontsize=7)
         ax.set_xticks(list(x), rows["sequencer"], rotation=60, ha="right", fontsize=8)
         ax.set_title(f"{split}, k={workers}", fontsize=9)
-        ax.axhline(1.0, color="grey", lw=0.8)
-    axes[0][0].set_ylabel("makespan / lower bound")
+        ax.grid(axis="y", alpha=0.3)
+    values = table[["ratio_lb_mean", "ratio_lb_worst"]].to_numpy().ravel()
+    values = values[values == values]
+    if len(values):  # zoom on the values: ratios that differ by 1 % must be visible
+        low, high = float(values.min()), float(values.max())
+        pad = max(0.08 * (high - low), 0.002 * high)
+        axes[0][0].set_ylim(low - pad, high + pad)
+    axes[0][0].set_ylabel("makespan / lower bound (axis zoomed on the values)")
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

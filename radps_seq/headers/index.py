@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from radps_seq.errors import InputError
-from radps_seq.sqlite_wal import enable_wal
+from radps_seq.sqlite_wal import enable_wal, readonly_uri, storage_problem, writable
 
 INDEX_NAME = "headers.sqlite"
 _SCHEMA = 2
@@ -63,11 +63,22 @@ class HeaderIndex:
             os.makedirs(workdir, exist_ok=True)
         except OSError as exc:
             raise InputError(f"{workdir}: cannot create the work directory ({exc})") from None
+        #: A read-only work directory is read, never written: unknown files are parsed
+        #: each time and nothing is saved.
+        self.readonly = not writable(workdir)
+        self._con: sqlite3.Connection | None = None
         with self._usable():
-            self._con = sqlite3.connect(
-                self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None
-            )
-            self._prepare()
+            if not self.readonly:
+                self._con = sqlite3.connect(
+                    self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None
+                )
+                self._prepare()
+            elif os.path.isfile(self.path):
+                con = sqlite3.connect(readonly_uri(self.path), uri=True, isolation_level=None)
+                if con.execute("PRAGMA user_version").fetchone()[0] == _VERSION:
+                    self._con = con
+                else:
+                    con.close()
 
     @contextmanager
     def _usable(self) -> Iterator[None]:
@@ -75,8 +86,11 @@ class HeaderIndex:
         try:
             yield
         except sqlite3.Error as exc:
+            problem = storage_problem(exc, f"header index {self.path}")
+            if problem is None and "unable to open" in str(exc):
+                problem = f"{self.path}: cannot open the header index ({exc})"
             raise InputError(
-                f"{self.path}: not a usable header index ({exc}); delete it to rebuild it"
+                problem or f"{self.path}: not a usable header index ({exc}); delete it to rebuild it"
             ) from None
 
     def _prepare(self) -> None:
@@ -95,11 +109,12 @@ class HeaderIndex:
                 con.execute(f"PRAGMA user_version = {_VERSION}")
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise
 
     def close(self) -> None:
-        self._con.close()
+        if self._con is not None:
+            self._con.close()
 
     def __enter__(self) -> "HeaderIndex":
         return self
@@ -110,6 +125,8 @@ class HeaderIndex:
     def load(self, trees: Iterable[str], dirs: Iterable[str]) -> dict[str, DirEntries]:
         """Entries of every directory in or below ``trees`` and of ``dirs`` themselves."""
         loaded: dict[str, DirEntries] = {}
+        if self._con is None:
+            return loaded
         with self._usable():
             self._read(loaded, trees, dirs)
         return loaded
@@ -147,6 +164,8 @@ class HeaderIndex:
         One transaction; each touched shard is re-read inside it, so entries another
         process saved since this one loaded are kept.
         """
+        if self.readonly:
+            return
         dropped = [d for d in dropped if _storable(d)]
         touched: dict[tuple[str, int], tuple[dict[str, Entry], list[str]]] = {}
         for directory, entries in changed.items():
@@ -188,8 +207,15 @@ class HeaderIndex:
                     )
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise
+
+
+def _rollback(con: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open: a failed COMMIT (disk full) has ended
+    it already, and the error to report is the commit's, not the rollback's."""
+    if con.in_transaction:
+        con.execute("ROLLBACK")
 
 
 def _merge(loaded: dict[str, DirEntries], rows: Iterable[tuple[str, int, bytes]]) -> None:

@@ -9,6 +9,8 @@ state in memory (DESIGN.md 7):
 - ``reductions``: one row per request, with its plan, the guard's refusal reasons and
   the JSON summary once it finished.
 - ``job_states``: the current state of every job of a reduction.
+- ``reduction_owners``: the host and process running a reduction, so a later run can
+  tell a reduction whose process died (``kill -9``, a crash) from one still running.
 
 Structured fields are JSON text rather than a JSON column type so that every backend
 (SQLite, PostgreSQL, ...) stores and exports them the same way.
@@ -98,4 +100,12 @@ job_states = Table(
     Column("task", String(200)),
     Column("state", String(16), nullable=False),
     Column("updated_ts", Float),
+)
+
+reduction_owners = Table(
+    "reduction_owners",
+    metadata,
+    Column("reduction_id", String(64), primary_key=True),
+    Column("host", String(200)),
+    Column("pid", Integer),
 )

@@ -20,7 +20,7 @@ from radps_seq.sqlite_wal import enable_wal
 from .columns import RUN_COLUMNS
 
 #: The tables a run log has once SQLAlchemy created it.
-TABLES = {"reductions", "job_runs", "job_states"}
+TABLES = {"reductions", "job_runs", "job_states", "reduction_owners"}
 
 
 class SqliteWrites:
@@ -56,6 +56,14 @@ class SqliteWrites:
                 f"VALUES (?, ?, {', '.join('?' * len(names))}) ON CONFLICT(id) DO UPDATE SET "
                 + ", ".join(f"{n} = excluded.{n}" for n in names),
                 (reduction_id, now, *record.values()),
+            )
+
+    def set_owner(self, owner: Mapping[str, Any]) -> None:
+        """Which host and process run a reduction (so a later run can tell it died)."""
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO reduction_owners (reduction_id, host, pid)"
+                " VALUES (:reduction_id, :host, :pid)", dict(owner),
             )
 
     def update_reduction(self, reduction_id: str, values: Mapping[str, Any]) -> None:

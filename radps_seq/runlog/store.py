@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from radps_seq.errors import RadpsError
-from radps_seq.sqlite_wal import enable_wal
+from radps_seq.sqlite_wal import enable_wal, readonly_uri, writable
 
 from .sqlite_writes import SqliteWrites
 
@@ -56,6 +57,8 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
             raise RunLogError(
                 f"no run log at {path} (run a reduction in that work directory first)"
             )
+        if not create and not writable(path.parent):  # a read-only store is read as it is
+            return create_engine(f"sqlite:///{readonly_uri(path)}&uri=true")
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -87,6 +90,19 @@ def _create_tables(engine: Engine, attempts: int = 5) -> None:
 def dumps(value: Any) -> str | None:
     """JSON text of a structured field (keys sorted so equal values compare equal)."""
     return None if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
+def _alive(pid: int | None) -> bool:
+    """Whether process ``pid`` of this host still exists."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 class RunLog:
@@ -139,12 +155,14 @@ class RunLog:
             "plan": dumps(dict(plan)),
             "refused": dumps(list(refused)),
         }
+        owner = {"reduction_id": reduction_id, "host": socket.gethostname(), "pid": os.getpid()}
         if self.writes is not None:
             self.writes.upsert_reduction(reduction_id, record, now)
+            self.writes.set_owner(owner)
             return
-        from sqlalchemy import insert, select, update
+        from sqlalchemy import delete, insert, select, update
 
-        from .schema import reductions
+        from .schema import reduction_owners, reductions
 
         with self.engine.begin() as conn:
             found = conn.execute(
@@ -156,6 +174,8 @@ class RunLog:
                 )
             else:
                 conn.execute(insert(reductions).values(id=reduction_id, created_ts=now, **record))
+            conn.execute(delete(reduction_owners).where(reduction_owners.c.reduction_id == reduction_id))
+            conn.execute(insert(reduction_owners).values(**owner))
 
     def finish_reduction(self, reduction_id: str, status: str, summary: Mapping[str, Any]) -> None:
         values = {"status": status, "finished_ts": time.time(), "summary": dumps(dict(summary))}
@@ -168,6 +188,77 @@ class RunLog:
 
         with self.engine.begin() as conn:
             conn.execute(update(reductions).where(reductions.c.id == reduction_id).values(**values))
+
+    def _sql(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> list[list[tuple]]:
+        """Run plain SQL statements in one transaction; the rows of each. Through sqlite3
+        when the run log is a SQLite file (no SQLAlchemy import on a no-op re-run)."""
+        if self.writes is not None:
+            with self.writes._connect() as conn:
+                return [conn.execute(sql, dict(params)).fetchall() for sql, params in statements]
+        from sqlalchemy import text
+
+        with self.engine.begin() as conn:
+            results = []
+            for sql, params in statements:
+                result = conn.execute(text(sql), dict(params))
+                results.append([tuple(r) for r in result] if result.returns_rows else [])
+            return results
+
+    def mark_dead(self) -> list[dict[str, Any]]:
+        """Mark ``killed`` the running reductions of this host whose process is gone, and
+        their unfinished job states; returns them (id, started_ts, unfinished jobs)."""
+        host = socket.gethostname()
+        [running] = self._sql([(
+            "SELECT r.id, r.started_ts, r.workflow, r.planner, o.pid FROM reductions r"
+            " JOIN reduction_owners o ON o.reduction_id = r.id"
+            " WHERE r.status = 'running' AND o.host = :host", {"host": host})])  # fmt: skip
+        dead = []
+        for reduction_id, started, workflow, planner, pid in running:
+            if _alive(pid):
+                continue
+            where = {"id": reduction_id, "now": time.time()}
+            summary = dumps({"error": f"its process {pid} on {host} ended without finishing it"})
+            unfinished, logged, _, _ = self._sql([
+                ("SELECT job_id FROM job_states WHERE reduction_id = :id"
+                 " AND state IN ('running', 'pending')", where),
+                ("SELECT DISTINCT job_id FROM job_runs WHERE reduction_id = :id", where),
+                ("UPDATE job_states SET state = 'killed', updated_ts = :now WHERE reduction_id = :id"
+                 " AND state IN ('running', 'pending')", where),
+                ("UPDATE reductions SET status = 'killed', finished_ts = :now, summary = :summary"
+                 " WHERE id = :id", {**where, "summary": summary}),
+            ])  # fmt: skip
+            dead.append({"id": reduction_id, "started_ts": started, "workflow": workflow,
+                         "planner": planner,
+                         "unfinished": sorted({r[0] for r in unfinished} - {r[0] for r in logged})})  # fmt: skip
+        return dead
+
+    def mean_runtimes(self, workflow: str | None = None) -> dict[str, float]:
+        """``{task: mean wall_s}`` of the jobs that ran (not reused) in past reductions."""
+        sql = ("SELECT task, AVG(wall_s) FROM job_runs WHERE status = 'succeeded'"
+               " AND wall_s IS NOT NULL")  # fmt: skip
+        if workflow is not None:
+            sql += " AND workflow = :workflow"
+        [rows] = self._sql([(sql + " GROUP BY task", {"workflow": workflow})])
+        return {task: float(mean) for task, mean in rows}
+
+    def reductions(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The reductions, newest first: id, workflow, planner, status, times, workers."""
+        from sqlalchemy import select
+
+        from .schema import reductions
+
+        columns = [reductions.c[name] for name in (
+            "id", "workflow", "planner", "executor", "workers", "status", "started_ts",
+            "finished_ts", "targets", "summary")]  # fmt: skip
+        query = select(*columns).order_by(reductions.c.started_ts.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+        for row in rows:
+            for name in ("targets", "summary"):
+                row[name] = json.loads(row[name]) if row[name] else None
+        return rows
 
     def reduction(self, reduction_id: str) -> dict[str, Any] | None:
         """The reduction record with its JSON fields decoded, or None."""

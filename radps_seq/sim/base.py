@@ -41,6 +41,11 @@ class SimSummary:
     bytes: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        record = asdict(self)
-        record["out"] = str(self.out)
-        return record
+        return summary_record(self)
+
+
+def summary_record(summary: Any) -> dict[str, Any]:
+    """A simulator's summary as plain JSON-ready data (the output folder as text)."""
+    record = asdict(summary)
+    record["out"] = str(summary.out)
+    return record

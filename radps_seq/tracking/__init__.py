@@ -10,6 +10,8 @@ from .records import MAX_PARAM_LENGTH, log_files, log_json, log_values, nested_r
 from .reductions import REDUCTIONS_EXPERIMENT, log_reduction_run
 from .store import (
     DEFAULT_TRACKING_URI,
+    DESCRIPTION,
+    EXPERIMENT_KIND,
     TRACKING_ENV,
     artifact_root,
     client,
@@ -20,6 +22,8 @@ from .trials import OptunaMLflowCallback
 
 __all__ = [
     "DEFAULT_TRACKING_URI",
+    "DESCRIPTION",
+    "EXPERIMENT_KIND",
     "MAX_PARAM_LENGTH",
     "REDUCTIONS_EXPERIMENT",
     "TRACKING_ENV",

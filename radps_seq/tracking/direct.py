@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sqlite3
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -39,13 +40,15 @@ COLUMNS = {
     "params": ("key", "value", "run_uuid"),
     "metrics": ("key", "value", "timestamp", "run_uuid", "step", "is_nan"),
     "latest_metrics": ("key", "value", "timestamp", "step", "is_nan", "run_uuid"),
+    "experiment_tags": ("key", "value", "experiment_id"),
 }  # fmt: skip
 
 
 @dataclass(frozen=True)
 class RunRecord:
-    """A finished run: its name, values, JSON artifacts (file name -> data) and its
-    final status (``FINISHED`` or ``FAILED``)."""
+    """A finished run: its name, values, JSON artifacts (file name -> data), other
+    artifact files, its start and end (ms; now when not given), its final status
+    (``FINISHED``, ``FAILED``, ``KILLED``) and tags its experiment must carry."""
 
     name: str
     params: Mapping[str, Any]
@@ -53,6 +56,10 @@ class RunRecord:
     tags: Mapping[str, Any]
     artifacts: Mapping[str, Any]
     status: str
+    start_ms: int | None = None
+    end_ms: int | None = None
+    files: tuple[Path, ...] = ()
+    experiment_tags: Mapping[str, str] = field(default_factory=dict)
 
 
 def log_run(uri: str, experiment: str, record: RunRecord) -> str | None:
@@ -70,6 +77,8 @@ def log_run(uri: str, experiment: str, record: RunRecord) -> str | None:
         folder.mkdir(parents=True, exist_ok=True)
         for name, data in record.artifacts.items():
             (folder / name).write_text(json.dumps(data, indent=2, default=str) + "\n")
+        for path in record.files:
+            shutil.copyfile(path, folder / Path(path).name)
         with conn:
             _write(conn, run_id, experiment_id, folder.as_uri(), record)
         return run_id
@@ -101,9 +110,13 @@ def _write(
     now = int(time.time() * 1000)
     conn.execute(
         f"INSERT INTO runs ({', '.join(COLUMNS['runs'])}) VALUES ({', '.join('?' * 14)})",
-        (run_id, record.name, "UNKNOWN", "", "", USER, record.status, now, now, "", "active",
-         artifact_uri, experiment_id, None),
+        (run_id, record.name, "UNKNOWN", "", "", USER, record.status, record.start_ms or now,
+         record.end_ms or now, "", "active", artifact_uri, experiment_id, None),
     )  # fmt: skip
+    conn.executemany(
+        "INSERT OR REPLACE INTO experiment_tags (key, value, experiment_id) VALUES (?, ?, ?)",
+        [(k, v, experiment_id) for k, v in record.experiment_tags.items()],
+    )
     tag_rows = {"mlflow.runName": record.name, **{k: param_value(v) for k, v in record.tags.items()}}
     conn.executemany(
         "INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?)",

@@ -63,13 +63,29 @@ def _quiet_store_setup() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def experiment_id(mlflow_client: MlflowClient, name: str) -> str:
-    """The id of experiment ``name``, created (with our artifact location) if needed."""
+#: MLflow 3 opens an experiment on its runs (not on the GenAI "Traces" view) when this
+#: tag says it is classic model development.
+EXPERIMENT_KIND = ("mlflow.experimentKind", "custom_model_development")
+#: The tag MLflow shows as an experiment's or a run's description.
+DESCRIPTION = "mlflow.note.content"
+
+
+def experiment_id(mlflow_client: MlflowClient, name: str, description: str | None = None) -> str:
+    """The id of experiment ``name``, created (with our artifact location) if needed,
+    with its kind (so the UI opens it on its runs) and its description set."""
     found = mlflow_client.get_experiment_by_name(name)
     if found is not None:
         if found.lifecycle_stage == "deleted":
             mlflow_client.restore_experiment(found.experiment_id)
-        return found.experiment_id
-    root = artifact_root(mlflow_client.tracking_uri)
-    location = f"{root}/{name}" if root else None
-    return mlflow_client.create_experiment(name, artifact_location=location)
+        experiment = found.experiment_id
+        tags = found.tags or {}
+    else:
+        root = artifact_root(mlflow_client.tracking_uri)
+        location = f"{root}/{name}" if root else None
+        experiment = mlflow_client.create_experiment(name, artifact_location=location)
+        tags = {}
+    if tags.get(EXPERIMENT_KIND[0]) != EXPERIMENT_KIND[1]:
+        mlflow_client.set_experiment_tag(experiment, *EXPERIMENT_KIND)
+    if description and tags.get(DESCRIPTION) != description:
+        mlflow_client.set_experiment_tag(experiment, DESCRIPTION, description)
+    return experiment

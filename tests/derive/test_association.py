@@ -292,3 +292,17 @@ def test_missing_keywords_never_crash_and_say_what_is_missing(cascade):
     assert not jobs["no_time.fits"].complete and "MASTER_BIAS" in jobs["no_time.fits"].missing
     assert not jobs["no_binning.fits"].complete and "MASTER_BIAS" in jobs["no_binning.fits"].missing
     assert {e["file"] for e in d.incomplete} >= {"no_time.fits", "no_binning.fits"}
+
+
+def test_the_complete_copy_of_a_duplicate_is_kept(cascade):
+    frames = bias(3, 60000.9) + twilight(2, 60000.95) + [science("s.fits", 60001.1)]
+    good = frames[0]
+    keywords = {**good.keywords, "bitpix": 16, "naxis": 2, "naxis1": 64, "naxis2": 64}
+    header = type(good)
+    good = header(path="zzz/good.fits", keywords=keywords, size=11520, mtime=1.0, identity="same")
+    cut = header(path="aaa/cut.fits", keywords=keywords, size=5000, mtime=1.0, identity="same")
+    d = derive(cascade, [cut, good, *frames[1:]])
+    assert d.errors == [{"file": "aaa/cut.fits", "error": "duplicate of zzz/good.fits (identical header); "
+                         "ignored; this copy is cut short (5000 bytes, its header announces at least 11520)"}]
+    used = {i.file for job in d.jobs for i in job.inputs}
+    assert "zzz/good.fits" in used and "aaa/cut.fits" not in used

@@ -19,7 +19,8 @@ def test_run_writes_edps_job_folders_and_summary(tmp_path, workdir):
     assert summary["status"] == "succeeded" and result.exit_code == 0
     assert summary["planner"] == "bfs"
     assert [j["status"] for j in summary["jobs"]] == ["succeeded"] * 4
-    assert set(summary["jobs"][0]) == {"id", "task", "status", "wall_s", "products"}
+    assert set(summary["jobs"][0]) == {"id", "label", "task", "status", "wall_s", "products", "error",
+                                       "blocked_by", "log"}
 
     folder = workdir / "products" / "flat" / ids["flat"]
     assert {p.name for p in folder.iterdir()} == {
@@ -51,5 +52,5 @@ def test_progress_lines_go_to_stderr(tmp_path, workdir, capsys):
     c, ids = imaging(tmp_path / "data")
     execute(c.graph, bfs(c.graph), workdir=workdir, progress=True, dummy=True)
     lines = capsys.readouterr().err.splitlines()
-    assert lines[0].startswith(f"[1/4] succeeded bias {ids['bias']} ")
-    assert lines[-1].startswith("[4/4] succeeded science ")
+    assert lines[0].startswith("0/4 jobs (1 running)")
+    assert lines[-1].startswith("4/4 jobs (4 succeeded)")

@@ -83,3 +83,25 @@ def test_two_runs_on_one_workdir_compute_each_job_once(tmp_path, workdir):
     computed = runs[runs["status"] == "succeeded"].groupby("job_id").size()
     assert computed.tolist() == [1] * 5  # every job computed by exactly one of the runs
     assert (runs["status"] == "cached").sum() == 5
+
+
+def test_after_kill_9_the_reduction_is_killed_and_finished_jobs_reach_the_log(tmp_path, workdir):
+    from radps_seq.runlog import RunLog
+
+    sleepers(tmp_path / "data", 6, 0.6)
+    proc = runner(tmp_path, workdir, 6, 0.6, 2)
+    wait_for(lambda: (workdir / "products").is_dir() and len(published(workdir)) >= 2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = published(workdir)
+    c, _, _ = sleepers(tmp_path / "data", 6, 0.6)
+    result = execute(c.graph, bfs(c.graph), workdir=workdir, workers=2)
+    runs = load_runs(workdir)
+    killed = [r for r in runs["reduction_id"].unique() if r != result.reduction]
+    assert len(killed) == 1
+    with RunLog(workdir) as log:
+        assert log.reduction(killed[0])["status"] == "killed"
+        assert "running" not in set(log.job_states(killed[0]).values())
+    theirs = runs[(runs["reduction_id"] == killed[0]) & (runs["status"] == "succeeded")]
+    assert set(done) <= set(theirs["job_id"])
+    assert (theirs["wall_s"] > 0.5).all()  # the sleepers' real runtimes, for training

@@ -40,7 +40,7 @@ def test_a_reduction_becomes_a_run_next_to_the_experiments(store, tmp_path):
     run_id = log_reduction_run(SUMMARY, PLAN, tracking_uri=store, workdir=tmp_path)
     mlflow_client = client(store)
     run = mlflow_client.get_run(run_id)
-    assert run.info.run_name == "abc123" and run.info.status == "FINISHED"
+    assert run.info.run_name == "reduction abc123 · learned" and run.info.status == "FINISHED"
     assert run.data.params["sequencer"] == "learned"
     metrics = run.data.metrics
     assert metrics["makespan_s"] == 12.5 and metrics["compute_s"] == 5.5

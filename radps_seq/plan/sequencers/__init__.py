@@ -24,6 +24,7 @@ _REGISTRY: dict[str, str | type] = {
     "oracle": "radps_seq.plan.sequencers.oracle:OracleSequencer",
     "learned": "radps_seq.plan.sequencers.learned:ReplanningLearnedSequencer",
     "learned-static": "radps_seq.plan.sequencers.learned:LearnedSequencer",
+    "qlearning": "radps_seq.plan.sequencers.qlearning:QLearningSequencer",
 }
 
 
