@@ -61,7 +61,7 @@ def run(database: str, reduction_id: str) -> int:
 
 
 def _mlflow_run(request: Any, reduction_id: str) -> dict[str, str]:
-    """The MLflow run the reduction was logged as (named after its id), if any."""
+    """The MLflow run the reduction was logged as (tagged with its id), if any."""
     if not request.track or not request.tracking_uri:
         return {}
     try:
@@ -72,7 +72,7 @@ def _mlflow_run(request: Any, reduction_id: str) -> dict[str, str]:
         if experiment is None:
             return {}
         runs = mlflow_client.search_runs(
-            [experiment.experiment_id], f"attributes.run_name = '{reduction_id}'", max_results=1
+            [experiment.experiment_id], f"tags.`radps_seq.reduction` = '{reduction_id}'", max_results=1
         )
     except Exception as exc:  # the link is a convenience; the reduction's outcome is kept
         logging.getLogger(__name__).warning("no MLflow run found: %s", exc)

@@ -177,7 +177,7 @@ def test_a_tracked_reduction_links_to_its_mlflow_run(site, tmp_path):
     link = record["mlflow"]
     assert link["url"] == f"http://127.0.0.1:5001/#/experiments/{link['experiment_id']}/runs/{link['run_id']}"
     run = MlflowClient(config.tracking_uri).get_run(link["run_id"])
-    assert run.info.run_name == record["id"] and run.data.params["sequencer"] == "dfs"
+    assert run.data.tags["radps_seq.reduction"] == record["id"] and run.data.params["sequencer"] == "dfs"
 
 
 def test_a_request_with_nothing_to_reduce_is_refused_before_it_is_queued(client):
