@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint install clean
+.PHONY: demo test test-deps lint install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,16 @@ install: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check radps_seq cascades tests benchmarks
 
+# System packages the service tests use: a PostgreSQL server (started by the tests in a
+# temporary folder) and Debian's chromium (driven by Playwright). Installed once, as root.
+test-deps:
+	@if command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  postgresql chromium >/dev/null; fi
+
 # The suite runs with bytecode caching on, as users run: an environment that sets
 # PYTHONDONTWRITEBYTECODE would hide stale-.pyc bugs.
-test: lint
+test: lint test-deps
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 
 demo: $(STAMP)

@@ -69,6 +69,8 @@ class ReductionRequest:
     runlog_url: str | None = None
     tracking_uri: str | None = None
     track: bool = True
+    #: The id the run log records the reduction under (a new one when None).
+    reduction_id: str | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> ReductionRequest:
@@ -263,6 +265,7 @@ def run_reduction(
         scheduler=request.scheduler,
         dummy=request.dummy,
         runlog_url=request.runlog_url,
+        reduction_id=request.reduction_id,
         output_dir=request.output_dir,
         progress=progress,
         prepared=checked.prepared,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import click
 
 from ..errors import RadpsError
-from . import daily, edps, inspect, radio, reduce, research, simulate
+from . import daily, edps, inspect, radio, reduce, research, serve, simulate
 from .options import spread_multi_values
 
 __all__ = ["cli", "main", "spread_multi_values"]
@@ -51,6 +51,7 @@ for command in (
     edps.describe,
     edps.parameters,
     *daily.COMMANDS,
+    serve.serve,
 ):
     cli.add_command(command)
 
