@@ -52,7 +52,8 @@ def _read_by_functions(workflow: Workflow) -> set[str]:
             continue
         codes += [c for c in code.co_consts if hasattr(c, "co_consts")]
         if "get_workflow_param" in code.co_names:
-            names.update(c for c in code.co_consts if isinstance(c, str))
+            # parameter names are identifiers; a docstring (also a constant) is not one
+            names.update(c for c in code.co_consts if isinstance(c, str) and c.isidentifier())
     return names
 
 

@@ -13,7 +13,8 @@ from .conftest import IMAGING, ROOT, radps
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["derive", "-wp", "nosuchparam", "3"], "unknown workflow parameter"),
+        (["derive", "-wp", "nosuchparam", "3"],
+         "unknown workflow parameter of imaging; known: illumination_correction\n"),
         (["derive", "-wp", "illumination_correction", "maybe"], "expected true or false"),
         (["run", "--workdir", "w", "--dummy", "--no-track", "--planner", "learned"], "needs a model"),
         (["run", "--workdir", "w", "--dummy", "--no-track", "--planner", "bfs", "--model", "m"],
