@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Mapping
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,8 @@ def log_reduction_run(
     embedded store that already holds the experiment is written without importing
     MLflow (:mod:`radps_seq.tracking.direct`); anything else goes through its client.
     """
-    reduction, rows = _from_run_log(workdir, summary.get("reduction"))
+    ran = any(j.get("status") in ("succeeded", "failed") for j in summary.get("jobs") or [])
+    reduction, rows = _from_run_log(workdir, summary.get("reduction"), with_rows=ran)
     workflow = (graph.graph.get("workflow") if graph is not None else None) or (reduction or {}).get("workflow")
     planner = str(summary.get("planner") or plan.get("planner"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,16 +141,37 @@ def _metrics(summary: Mapping[str, Any], plan: Mapping[str, Any]) -> dict[str, f
     }
 
 
-def _from_run_log(workdir: str | os.PathLike | None, reduction: Any) -> tuple[dict | None, Any]:
-    """The reduction's run-log record and job rows (None, None without a run log)."""
+def _from_run_log(workdir: str | os.PathLike | None, reduction: Any,
+                  with_rows: bool = True) -> tuple[dict | None, Any]:
+    """The reduction's run-log record and job rows (None, None without a run log).
+
+    When no job ran (every one reused or skipped) there is no timeline to draw: only the
+    reduction's start, end and workflow are read, with sqlite3, so a no-op re-run
+    imports neither SQLAlchemy, pandas nor matplotlib.
+    """
     if workdir is None or reduction is None:
         return None, None
-    from radps_seq.runlog import RUNLOG_FILE, RunLog
+    from radps_seq.runlog import RUNLOG_FILE
 
-    if not (Path(workdir) / RUNLOG_FILE).is_file():
+    path = Path(workdir) / RUNLOG_FILE
+    if not path.is_file():
         return None, None
+    if not with_rows:
+        return _reduction_times(path, str(reduction)), None
+    from radps_seq.runlog import RunLog
+
     with RunLog(workdir, create=False) as log:
         return log.reduction(str(reduction)), log.runs(str(reduction))
+
+
+def _reduction_times(path: Path, reduction: str) -> dict | None:
+    """``started_ts``, ``finished_ts`` and ``workflow`` of one reduction, read-only."""
+    import sqlite3
+
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+        row = conn.execute("SELECT started_ts, finished_ts, workflow FROM reductions WHERE id = ?",
+                           (reduction,)).fetchone()
+    return None if row is None else dict(zip(("started_ts", "finished_ts", "workflow"), row, strict=True))
 
 
 def _figures(out: Path, rows: Any, job_graph: str | None, summary: Mapping[str, Any]) -> list[Path]:
