@@ -5,6 +5,7 @@ of its outcome, timeline, per-task runtimes and job graph; experiments open on r
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,8 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def reduce(night: Path, store: str, **options) -> tuple:
-    request = ReductionRequest(workflow=DEMO0, inputs=[str(night / "raw")], workdir=str(night / "w"),
+def reduce(night: Path, store: str, workflow: str = DEMO0, **options) -> tuple:
+    request = ReductionRequest(workflow=workflow, inputs=[str(night / "raw")], workdir=str(night / "w"),
                                workers=2, tracking_uri=store, **options)
     _, _, result = run_reduction(request)
     mlflow_client = client(store)
@@ -59,7 +60,12 @@ def test_a_reduction_is_a_first_class_run(night: Path, tmp_path: Path):
 
 def test_a_partial_or_failed_reduction_is_not_finished(night: Path, tmp_path: Path):
     store = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    result, run, _, _ = reduce(night, store, force=True)  # demo0 has no recipes: every job fails
+    # demo0 with recipe names nothing registers (a test elsewhere may register demo0's)
+    workflow = tmp_path / "demo0"
+    shutil.copytree(DEMO0, workflow)
+    wkf = workflow / "demo0_wkf.py"
+    wkf.write_text(wkf.read_text().replace("with_recipe('run_", "with_recipe('no_such_recipe_run_"))
+    result, run, _, _ = reduce(night, store, workflow=str(workflow), force=True)  # every job fails
     assert result.status == "failed" and run.info.status == "FAILED"
     assert run.data.tags["radps_seq.status"] == "failed" and run.data.metrics["failed"] >= 1
 
