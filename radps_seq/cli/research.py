@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -57,12 +58,20 @@ def train(sources: tuple[str, ...], out: str, objective: str, register_name: str
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
 @click.option("--tracking-uri", default=None,
               help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or sqlite:///mlflow.db here).")
+@click.option("--report", type=click.Path(dir_okay=False), default=None,
+              help="Also write the results file (markdown: provenance, intervals, worst cases).")
 @format_option("text", "json")
-def compare(config: str, tracking_uri: str | None, fmt: str) -> None:
+def compare(config: str, tracking_uri: str | None, report: str | None, fmt: str) -> None:
     """Compare sequencers offline as an experiment YAML says; results go to MLflow."""
     from ..experiments import compare as run_compare
 
     result = run_compare(config, tracking_uri=tracking_uri, progress=sys.stderr.isatty())
+    if report:
+        from ..experiments.config import load_config
+        from ..experiments.report import render
+
+        command = " ".join(["radps-seq", *sys.argv[1:]])
+        Path(report).write_text(render(result, load_config(config), command))
     emit(result.to_dict(), fmt, str(result))
 
 

@@ -16,18 +16,24 @@ sequencers:                    # registry names, or {name, label, params}
   - bfs
   - critical-path
   - {name: learned, label: learned-interactive, params: {objective: interactive}}
+  # chosen per outer fold on validation folds of its training part (selection.py):
+  - {name: learned, label: learned-tuned,
+     params: {learning_rate: tuned, unseen_tasks: {validation: [mean, model]},
+              skip_threshold: validation}}
   - oracle
 workers: [auto, 4]             # k; auto = ceil(total work / critical path)
 seeds: [0, 1, 2, 3, 4]
 objective: makespan            # the planning context's objective
 baseline: critical-path        # "never worse than" reference (a sequencer label)
 thresholds: [0.5, 0.8, 0.9, 0.95, 0.99]   # skip-threshold sweep (cost vs safety plot)
+bound: {time_limit_s: 5, workers: [auto]}  # CP-SAT best-known schedule per instance and k
 register: true                 # register the learned models in the MLflow registry
 tune:                          # radps-seq tune: search space and objective
   sequencer: learned
-  split: larger-instances      # its training part is cut into validation folds
+  split: larger-instances      # each outer fold's training part is cut into validation folds
   metric: ratio_lb             # or ratio_oracle, first_target_s
   max_changed: 0.01            # allowed share of target products changed by skips
+  trials: 10                   # Optuna trials per outer fold for `tuned` parameters
   space:
     learning_rate: {low: 0.02, high: 0.3, log: true}
     max_iter: {low: 50, high: 400, int: true}
@@ -95,6 +101,16 @@ class TuneSpec:
     metric: str = "ratio_lb"
     max_changed: float = 0.01
     space: dict[str, dict[str, Any]] = field(default_factory=dict)
+    trials: int = 10
+
+
+@dataclass(frozen=True)
+class BoundSpec:
+    """Which k get a CP-SAT yardstick (workers labels as in ``workers``) and its time
+    limit per instance."""
+
+    time_limit_s: float = 5.0
+    workers: tuple[str, ...] = ("auto",)
 
 
 @dataclass
@@ -112,6 +128,7 @@ class ExperimentConfig:
     thresholds: list[float] = field(default_factory=list)
     register: bool = True
     tune: TuneSpec | None = None
+    bound: BoundSpec | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
     def resolve(self, path: str) -> str:
@@ -143,7 +160,7 @@ def parse_config(doc: Any, path: Path) -> ExperimentConfig:
         raise ConfigError(f"{where}: an experiment file is a YAML mapping")
     known = {
         "name", "description", "root", "data", "splits", "sequencers", "workers", "seeds",
-        "objective", "baseline", "thresholds", "register", "tune",
+        "objective", "baseline", "thresholds", "register", "tune", "bound",
     }  # fmt: skip
     unknown = sorted(set(doc) - known)
     if unknown:
@@ -184,6 +201,8 @@ def parse_config(doc: Any, path: Path) -> ExperimentConfig:
     tune = _tune(doc.get("tune"), labels, [s.name for s in splits], fail)
     if tune is not None:
         _check_space(tune, next(s.name for s in sequencers if s.label == tune.sequencer), fail)
+    for i, spec in enumerate(sequencers):
+        _check_choices(spec, tune, f"sequencers[{i}].params", fail)
     return ExperimentConfig(
         name=name,
         path=path,
@@ -198,6 +217,7 @@ def parse_config(doc: Any, path: Path) -> ExperimentConfig:
         thresholds=thresholds,
         register=bool(doc.get("register", True)),
         tune=tune,
+        bound=_bound(doc.get("bound"), workers, fail),
         raw=doc,
     )
 
@@ -257,7 +277,7 @@ def _tune(item: Any, labels: list[str], splits: list[str], fail: Any) -> TuneSpe
         return None
     if not isinstance(item, dict):
         raise fail("tune", "must be a mapping")
-    unknown = sorted(set(item) - {"sequencer", "split", "metric", "max_changed", "space"})
+    unknown = sorted(set(item) - {"sequencer", "split", "metric", "max_changed", "space", "trials"})
     if unknown:
         raise fail("tune", f"unknown key(s) {', '.join(unknown)}")
     sequencer = item.get("sequencer", "learned")
@@ -279,7 +299,40 @@ def _tune(item: Any, labels: list[str], splits: list[str], fail: Any) -> TuneSpe
             or not set(bounds) <= {"low", "high", "log", "int"}
         ):
             raise fail(f"tune.space.{param}", "must be {low, high} with optional log/int")
-    return TuneSpec(sequencer, split, metric, float(item.get("max_changed", 0.01)), dict(space))
+    trials = item.get("trials", 10)
+    if not isinstance(trials, int) or isinstance(trials, bool) or trials < 1:
+        raise fail("tune.trials", f"must be an integer >= 1, got {trials!r}")
+    return TuneSpec(
+        sequencer, split, metric, float(item.get("max_changed", 0.01)), dict(space), trials
+    )
+
+
+def _bound(item: Any, workers: list[Any], fail: Any) -> BoundSpec | None:
+    if item is None:
+        return None
+    if not isinstance(item, dict) or set(item) - {"time_limit_s", "workers"}:
+        raise fail("bound", "must be {time_limit_s: SECONDS, workers: [k, ...]}")
+    limit = item.get("time_limit_s", 5.0)
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
+        raise fail("bound.time_limit_s", f"must be a positive number of seconds, got {limit!r}")
+    ks = [str(k) for k in _list(item.get("workers", ["auto"]), "bound.workers", fail)]
+    unknown = sorted(set(ks) - {str(k) for k in workers})
+    if unknown:
+        raise fail("bound.workers", f"{', '.join(unknown)} not among the experiment's workers")
+    return BoundSpec(float(limit), tuple(ks))
+
+
+def _check_choices(spec: SequencerSpec, tune: TuneSpec | None, where: str, fail: Any) -> None:
+    """A parameter chosen on validation folds (``tuned``, ``{validation: [...]}``) must
+    have a range to search or candidates to try."""
+    ranges = tune.space if tune is not None else {}
+    for name, value in spec.params.items():
+        if value == "tuned" and name not in ranges and name not in DEFAULT_SPACE:
+            raise fail(f"{where}.{name}", "is `tuned` but has no range: add it to tune.space")
+        if isinstance(value, dict) and "validation" in value:
+            choices = value["validation"]
+            if set(value) != {"validation"} or not isinstance(choices, list) or not choices:
+                raise fail(f"{where}.{name}", "candidates are written {validation: [a, b, ...]}")
 
 
 def _check_space(tune: TuneSpec, sequencer: str, fail: Any) -> None:

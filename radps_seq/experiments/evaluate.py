@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -127,6 +128,7 @@ def score(
     return {
         "instance": inst.name,
         "family": inst.meta.get("family"),
+        "source": inst.meta.get("source"),
         "size": inst.graph.number_of_nodes(),
         "k": k,
         "seed": seed,
@@ -180,10 +182,13 @@ def evaluate_fold(
     for spec in specs:
         if progress:
             progress(f"{fold.split} [{fold.name}] seed {seed}: {spec.label}")
+        chosen: dict[str, Any] = {}
         if selection is not None and needs_selection(spec):
+            asked = spec.params
             spec, sweep = resolved(
                 spec, fold.train, selection, seed, objective=objective, references=references
             )
+            chosen = {k: spec.params[k] for k, v in asked.items() if v != spec.params[k]}
             sweeps += [{**r, "sequencer": spec.label, "fold": fold.name} for r in sweep]
         elif needs_selection(spec):
             raise RadpsError(f"{spec.label}: a parameter chosen on validation folds needs a split")
@@ -199,6 +204,7 @@ def evaluate_fold(
                     sequencer=spec.label, split=fold.split, fold=fold.name,
                     workers=str(w), fit_s=fit_s,
                     skip_threshold=spec.params.get("skip_threshold"),
+                    chosen=json.dumps(chosen, sort_keys=True, default=str) if chosen else None,
                 )  # fmt: skip
                 records.append(record)
     return records, fitted, sweeps

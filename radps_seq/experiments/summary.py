@@ -4,6 +4,9 @@ Means say how a sequencer does on average; worst cases say whether it can be tru
 (DESIGN.md 6 asks for both, over at least five seeds). "Worst" is the largest ratio or
 the smallest speed-up over every held-out instance and seed; ``*_seed_worst`` is the
 worst of the per-seed means, which is what a rerun with another seed could show.
+``*_ci_low`` / ``*_ci_high`` are a 95 % percentile bootstrap interval of the mean over
+test *instances* (each instance's figure first averaged over seeds: seeds of one
+instance are not independent draws of new data).
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ if TYPE_CHECKING:
 
 KEYS = ["sequencer", "split", "workers"]
 PAIR = ["split", "fold", "seed", "workers", "instance"]
+#: Columns that get a bootstrap interval (when present in the records).
+INTERVALS = ("ratio_best", "ratio_lb", "ratio_baseline", "first_target_speedup_bfs")
+ROUNDS = 2000
 
 
 def summarize(records: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
@@ -54,7 +60,40 @@ def summarize(records: pd.DataFrame, baseline: str | None = None) -> pd.DataFram
     if "ratio_baseline" in frame:
         table.insert(7, "ratio_baseline_mean", grouped["ratio_baseline"].mean())
         table.insert(8, "ratio_baseline_worst", grouped["ratio_baseline"].max())
+    if "ratio_best" in frame:
+        table.insert(3, "ratio_best_mean", grouped["ratio_best"].mean())
+        table.insert(4, "ratio_best_worst", grouped["ratio_best"].max())
+    for column in INTERVALS:
+        if column in frame:
+            low, high = _intervals(frame, column)
+            table[f"{column}_ci_low"], table[f"{column}_ci_high"] = low, high
     return table.reset_index()
+
+
+def bootstrap(values: object, rounds: int = ROUNDS, seed: int = 0) -> tuple[float, float]:
+    """95 % percentile bootstrap interval of the mean of the finite ``values``."""
+    import numpy as np
+
+    data = np.asarray(values, dtype=float)
+    data = data[np.isfinite(data)]
+    if len(data) == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    means = data[rng.integers(0, len(data), (rounds, len(data)))].mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def _intervals(frame: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
+    """Per sequencer × split × k: the bootstrap interval over instances of ``column``."""
+    import pandas as pd
+
+    per_instance = frame.groupby([*KEYS, "instance"], sort=False)[column].mean()
+    bounds = {key: bootstrap(group.to_numpy())
+              for key, group in per_instance.groupby(level=KEYS, sort=False)}  # fmt: skip
+    index = pd.MultiIndex.from_tuples(list(bounds), names=KEYS)
+    low = pd.Series([b[0] for b in bounds.values()], index=index)
+    high = pd.Series([b[1] for b in bounds.values()], index=index)
+    return low, high
 
 
 def _seed_worst(frame: pd.DataFrame, column: str, how: str) -> pd.Series:

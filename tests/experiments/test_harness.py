@@ -108,10 +108,13 @@ def test_the_threshold_sweep_never_sees_the_outer_test_night(result):
 def test_no_test_instance_reaches_fit_or_a_threshold_sweep(tmp_path, store, monkeypatch):
     """Spy on every fit and every score while compare runs: a test instance of an outer
     fold may be scored only by that fold's final evaluation, never fitted on, never
-    scored while a choice is being made."""
+    scored while a choice is being made (an Optuna search, a model selection, a
+    threshold sweep)."""
+    import optuna
+
     from radps_seq.experiments import evaluate, harness
 
-    state = {"test": set(), "choosing": False}
+    state = {"test": set(), "choosing": False, "choices": 0}
     leaks = []
     original_fold, original_fit = harness.evaluate_fold, evaluate.fit
     original_sweep, original_score = evaluate.threshold_sweep, evaluate.score
@@ -124,12 +127,16 @@ def test_no_test_instance_reaches_fit_or_a_threshold_sweep(tmp_path, store, monk
         leaks.extend(("fit", i.name) for i in train if i.name in state["test"])
         return original_fit(spec, train, *args, **kwargs)
 
-    def sweep_spy(*args, **kwargs):
-        state["choosing"] = True
-        try:
-            return original_sweep(*args, **kwargs)
-        finally:
-            state["choosing"] = False
+    def choosing(original):
+        def spy(*args, **kwargs):
+            state["choosing"] = True
+            state["choices"] += 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                state["choosing"] = False
+
+        return spy
 
     def score_spy(sequencer, inst, *args, **kwargs):
         if state["choosing"] and inst.name in state["test"]:
@@ -138,12 +145,25 @@ def test_no_test_instance_reaches_fit_or_a_threshold_sweep(tmp_path, store, monk
 
     monkeypatch.setattr(harness, "evaluate_fold", fold_spy)
     monkeypatch.setattr(evaluate, "fit", fit_spy)
-    monkeypatch.setattr(evaluate, "threshold_sweep", sweep_spy)
+    monkeypatch.setattr(evaluate, "threshold_sweep", choosing(original_sweep))
+    monkeypatch.setattr(optuna.study.Study, "optimize", choosing(optuna.study.Study.optimize))
     monkeypatch.setattr(evaluate, "score", score_spy)
-    config = write_experiment(tmp_path, seeds=[0])
+    tuned = {"name": "learned", "label": "learned-tuned", "params": {
+        "max_iter": "tuned", "unseen_tasks": {"validation": ["mean", "model"]},
+        "skip_threshold": "validation",
+    }}  # fmt: skip
+    config = write_experiment(
+        tmp_path, seeds=[0], sequencers=[*CONFIG["sequencers"], tuned],
+        tune={"sequencer": "learned", "trials": 2,
+              "space": {"max_iter": {"low": 10, "high": 20, "int": True}}},
+    )  # fmt: skip
     out = compare(config, tracking_uri=store)
     assert not out.sweep.empty and state["test"]  # the spies did see the work
+    # per outer night: a search, and a sweep per validation night for each of two sequencers
+    assert state["choices"] == 3 * (1 + 2 + 2)
     assert leaks == []
+    chosen = out.results[out.results["sequencer"] == "learned-tuned"]["chosen"].map(json.loads)
+    assert all({"max_iter", "unseen_tasks", "skip_threshold"} <= set(c) for c in chosen)
 
 
 def test_mlflow_has_one_parent_and_a_nested_run_per_row(result, store):
