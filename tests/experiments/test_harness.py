@@ -29,6 +29,7 @@ CONFIG = {
     "seeds": [0, 1],
     "baseline": "critical-path",
     "thresholds": [0.3, 0.9],
+    "bound": {"time_limit_s": 0.5, "workers": ["auto"]},
 }
 
 
@@ -84,6 +85,41 @@ def test_records_measure_skips_against_the_oracle(result):
     assert (bfs["compute_saved_s"] == 0).all() and (bfs["refused"] == 0).all()
     assert set(records["fold"]) == {f"night=2024-01-0{n}" for n in (1, 2, 3)}
     assert not records["instance"].isna().any()
+
+
+def test_makespans_are_measured_against_the_cp_sat_best_known_schedule(result):
+    """k = auto has a yardstick: CP-SAT's schedule with true runtimes and its proven
+    bound; best-known is no worse than any replayed schedule that ran every job (at
+    k = 2, where CP-SAT was not asked for, it is the best replayed one)."""
+    records = result.results
+    auto, two = records[records["workers"] == "auto"], records[records["workers"] == "2"]
+    assert auto["cpsat_s"].notna().all() and two["cpsat_s"].isna().all()
+    assert two["best_known_s"].notna().all()
+    complete = auto[auto["skipped"] == 0]
+    assert (complete["makespan_s"] >= complete["best_known_s"] * (1 - 1e-9)).all()
+    assert (complete["ratio_best"] >= 1 - 1e-9).all()
+    assert (auto["proven_lb_s"] <= auto["best_known_s"] * (1 + 1e-6)).all()
+    assert (auto["proven_lb_s"] >= auto["lower_bound_s"] * (1 - 1e-4)).all()
+    bounds = result.bounds
+    assert len(bounds) == 3 and set(bounds["workers"]) == {"auto"}  # one per held-out night
+    assert (bounds["best_over_bound"] >= 1 - 1e-6).all()
+    row = result.table[(result.table["sequencer"] == "bfs") & (result.table["workers"] == "auto")]
+    low, mean, high = row[["ratio_best_ci_low", "ratio_best_mean", "ratio_best_ci_high"]].iloc[0]
+    assert low <= mean <= high and row["ratio_best_worst"].iloc[0] >= mean
+    assert result.to_dict()["bounds"][0]["best_known_s"] > 0
+
+
+def test_the_report_gives_provenance_intervals_and_worst_cases(result, tmp_path):
+    from radps_seq.experiments.report import render
+
+    config = load_config(write_experiment(tmp_path))
+    text = render(result, config, "radps-seq compare tiny.yaml")
+    assert "Command: `radps-seq compare tiny.yaml`" in text and "cores" in text
+    assert "logged reductions" in text  # provenance of the data
+    assert "## k = auto" in text and "## Scarce workers" in text
+    assert "mean [95 % CI]" in text and "worst" in text
+    assert "## Yardstick per instance" in text and "best_over_bound" in text
+    assert "## Choices made on validation folds" in text and "skip_threshold" in text
 
 
 def test_threshold_sweep_trades_compute_for_safety(result):
