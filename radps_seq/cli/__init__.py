@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import click
 
 from ..errors import RadpsError
-from . import daily, edps, inspect, radio, reduce, research, serve, simulate
+from . import cards, daily, edps, inspect, radio, reduce, research, serve, simulate
 from .options import spread_multi_values
 
 __all__ = ["cli", "main", "spread_multi_values"]
@@ -41,6 +41,7 @@ for command in (
     research.train,
     research.compare,
     research.tune,
+    cards.card,
     radio.recipes,
     edps.test_scenarios,
     edps.associations,

@@ -40,9 +40,12 @@ def replay(trace: str, planner: str, model: str | None, workers: int | None, see
 @click.option("--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
               help="A hyper-parameter of the learned planner, e.g. --param skip_threshold 0.97.")
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI for the training run.")
+@click.option("--data-note", default=None,
+              help="Where the data came from (simulator, instrument, site), for the model card.")
 @format_option("text", "json")
 def train(sources: tuple[str, ...], out: str, objective: str, register_name: str | None,
-          params: tuple[tuple[str, str], ...], tracking_uri: str | None, fmt: str) -> None:
+          params: tuple[tuple[str, str], ...], tracking_uri: str | None, data_note: str | None,
+          fmt: str) -> None:
     """Train the learned planner's runtime and skip models; save an MLflow model."""
     import yaml
 
@@ -50,7 +53,7 @@ def train(sources: tuple[str, ...], out: str, objective: str, register_name: str
 
     hyper = {name: yaml.safe_load(value) for name, value in params}
     report = train_model(list(sources), out, objective=objective, register_name=register_name,
-                         params=hyper or None, tracking_uri=tracking_uri)
+                         params=hyper or None, tracking_uri=tracking_uri, data_note=data_note)
     emit(report.to_dict(), fmt, str(report))
 
 

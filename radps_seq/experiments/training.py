@@ -9,8 +9,6 @@ jobs of one night would look perfect in-sample and be useless on the next.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import platform
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -82,6 +80,7 @@ def train(
     params: dict[str, Any] | None = None,
     register_name: str | None = None,
     tracking_uri: str | None = None,
+    data_note: str | None = None,
 ) -> TrainReport:
     """Train the learned sequencer's models on ``sources`` and save them to ``out``.
 
@@ -90,8 +89,10 @@ def train(
     is recorded with the model as what it was trained for. With ``tracking_uri`` or
     ``register_name`` the training is also an MLflow run (experiment
     ``radps-seq-training``) and the model is logged there — and registered under
-    ``register_name`` if given. The CLI prints ``str(report)`` (or ``to_dict()`` as JSON).
+    ``register_name`` if given. ``data_note`` (where the data came from: a simulator, an
+    instrument, a site) goes on the model card. The CLI prints ``str(report)`` (or ``to_dict()`` as JSON).
     """
+    from radps_seq.experiments.model_card import write_card
     from radps_seq.plan.sequencers import get_sequencer
     from radps_seq.plan.sequencers.learned.features import training_examples
     from radps_seq.plan.sequencers.learned.model_store import save_model
@@ -115,6 +116,8 @@ def train(
         created=created,
         metrics=metrics,
         params={k: v for k, v in sequencer.get_params().items() if k != "model"},
+        skip_threshold_source="given" if params.get("skip_threshold") is not None else "default",
+        **({"data_note": data_note} if data_note else {}),
     )
     save_model(model, out)
     report = TrainReport(
@@ -130,7 +133,7 @@ def train(
         fit_s=round(fit_s, 3),
         created=created,
     )
-    write_model_card(report, Path(out) / "MODEL_CARD.md", model)
+    write_card(model, out)
     if register_name or tracking_uri:
         _track(report, model, register_name, tracking_uri)
     return report
@@ -203,74 +206,6 @@ def _skip_metrics(p: Any, noop: Any, sequencer: Any) -> dict[str, float]:
     if noop.sum():
         out["cv_skip_recall"] = float(proposed[noop == 1].mean())
     return out
-
-
-def write_model_card(report: TrainReport, path: Path, model: Any = None) -> None:
-    """A short card next to every saved model, written from the model itself: the
-    features it reads, what it does with task types it never saw, its data, its
-    held-out metrics (measured on reductions it was not fitted on), and the date."""
-    metrics = "\n".join(f"| {k} | {v:.4g} |" for k, v in report.metrics.items()) or (
-        "| (fewer than two reductions: no held-out metric) | |"
-    )
-    params = json.dumps(report.params, sort_keys=True)
-    sources = "\n".join(f"- `{s}`" for s in report.sources)
-    path.write_text(
-        f"""# Model card: radps_seq learned planner
-
-- Created: {report.created} (UTC), radps_seq training on Python {platform.python_version()}
-- Trained for objective: `{report.objective}`; parameters: `{params}`
-- Data: {report.reductions} reductions, {report.runtime_examples} jobs with a measured
-  wall time, {report.skip_examples} skippable jobs with a measured effect,
-  {len(report.tasks)} task types ({", ".join(report.tasks[:20])}{"…" if len(report.tasks) > 20 else ""})
-
-Sources:
-{sources}
-
-## What it predicts, from what
-
-{_model_facts(model)}
-
-## Held-out metrics
-
-Cross-validated by whole reductions (traces) held out, {MAX_FOLDS} folds at most.
-`*_mae_log` is the mean absolute error of log(1 + runtime); `cv_task_mean_mae_log` is
-the same error for the per-task mean runtime the critical-path baseline uses; skip
-precision and recall are at the model's skip threshold, which was set before training
-(not chosen on these folds).
-
-| metric | value |
-|---|---|
-{metrics}
-"""
-    )
-
-
-def _model_facts(model: Any) -> str:
-    """Features, unseen-task policy and product-size table, read from the fitted model."""
-    if model is None:
-        return "- (no model)"
-    runtime, skip = model.runtime, model.skip
-    features = ", ".join(f"`{c}`" for c in runtime.encoder_.columns_) or "(none)"
-    if runtime.unseen == "mean":
-        unseen = (f"a task type never seen in training is predicted "
-                  f"{runtime.unseen_s_:.3g} s, the mean of the per-task mean runtimes "
-                  "(what the critical-path baseline assumes)")  # fmt: skip
-    else:
-        unseen = "a task type never seen in training is predicted by the trees from its features"
-    sizes = getattr(getattr(model, "output", None), "task_bytes_", {}) or {}
-    size_text = (f"median product sizes of {len(sizes)} task types (parents' product sizes "
-                 "are predicted from them when a plan is made)" if sizes else
-                 "no product sizes were recorded: `parent_output_bytes` is unknown (missing) "
-                 "when a plan is made")  # fmt: skip
-    return f"""- `runtime_s` ({runtime.n_examples_} examples): gradient-boosted trees on log runtime
-  over the features {features}; {unseen}.
-- `p_noop` ({skip.n_examples_} examples): per-task trees for {len(skip.trees_)} task
-  type(s), smoothed rates for {len(skip.task_rate_) - len(skip.trees_)} more; a task type
-  never seen is never proposed for skipping.
-- Product sizes: {size_text}.
-- Features are only what is known when the plan is made: node features of the derived
-  graph (inputs on disk before anything runs), graph position, and parents' product
-  sizes (predicted; sizes already written when `learned` re-plans during a run)."""
 
 
 def _track(

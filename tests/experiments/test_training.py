@@ -35,7 +35,7 @@ def test_saves_an_mlflow_model_with_a_card(trained):
     card = (out / "MODEL_CARD.md").read_text()
     assert "2 reductions" in card and report.created in card and "cv_runtime_mae_log" in card
     model = load_model(out)  # the card is written from the model, not from boilerplate
-    assert f"({model.runtime.n_examples_} examples)" in card and "`task`" in card
+    assert f"({model.runtime.n_examples_} timed jobs)" in card and "`task`" in card
     assert f"predicted {model.runtime.unseen_s_:.3g} s" in card
     assert str(out.parent) not in (out / "MLmodel").read_text()  # no source location leaks
     json.dumps(report.to_dict())
