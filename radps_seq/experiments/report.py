@@ -64,7 +64,10 @@ def render(result: ComparisonResult, config: ExperimentConfig, command: str) -> 
         "tuned hyper-parameters, model selection) is made per outer fold on validation "
         "folds cut from its training part only.",
         f"- Metric: {label}. Mean over test instances (each instance first averaged over "
-        "seeds) with a 95 % bootstrap interval, and the worst instance × seed.", "",
+        "seeds) with a 95 % bootstrap interval, and the worst instance × seed. First "
+        "product: time to the first target product, as a speed-up over bfs; 'most any "
+        "order can reach' is bfs's time over the shortest true-runtime chain ending at a "
+        "target (no order finishes a target sooner without skipping).", "",
     ]  # fmt: skip
     auto = [k for k in ks if k == "auto"]
     scarce = [k for k in ks if k != "auto"]
@@ -131,6 +134,10 @@ def _headline(table: pd.DataFrame, ks: list[str], metric: str, baseline: str | N
             row.get("first_target_speedup_bfs_ci_high"), 2,
         )  # fmt: skip
         out["… worst"] = _cell(row.get("first_target_speedup_bfs_worst"), digits=2)
+        if row["workers"] == "auto":  # the ceiling assumes workers to spare
+            out["… most any order can reach (no skips)"] = _cell(
+                row.get("first_target_speedup_ceiling_mean"), digits=2
+            )
         out["compute saved"] = _cell(row.get("saved_frac_mean"))
         out["targets changed, worst"] = _cell(row.get("targets_changed_frac_worst"))
         out["refused"] = row.get("refusals")

@@ -46,6 +46,7 @@ def summarize(records: pd.DataFrame, baseline: str | None = None) -> pd.DataFram
             "first_target_s": grouped["first_target_s"].mean(),
             "first_target_speedup_bfs_mean": grouped["first_target_speedup_bfs"].mean(),
             "first_target_speedup_bfs_worst": grouped["first_target_speedup_bfs"].min(),
+            "first_target_speedup_ceiling_mean": grouped["first_target_speedup_ceiling"].mean(),
             "saved_frac_mean": grouped["saved_frac"].mean(),
             "saving_recovered_mean": grouped["saving_recovered"].mean(),
             "saving_recovered_worst": grouped["saving_recovered"].min(),
