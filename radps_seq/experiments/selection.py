@@ -123,7 +123,7 @@ def resolved(
         spec = replace(spec, params={**spec.params, **chosen})
     if spec.params.get("skip_threshold") != VALIDATION:
         return spec, []
-    return choose_threshold(spec, train, selection, seed, objective=objective, references=references)
+    return choose_threshold(spec, train, selection, seed, objective, references)
 
 
 def _searched(
@@ -139,7 +139,7 @@ def _searched(
     of every combination when only candidates are searched)."""
     import optuna
 
-    from radps_seq.experiments.tuning import tune_fold
+    from radps_seq.experiments.tuning import Scoring, tune_fold
 
     fixed = {k: v for k, v in spec.params.items() if k not in space}
     if fixed.get("skip_threshold") == VALIDATION:
@@ -149,24 +149,19 @@ def _searched(
         grid = {k: b["choices"] for k, b in space.items()}
         trials = math.prod(len(v) for v in grid.values())
         sampler = optuna.samplers.GridSampler(grid, seed=seed)
+    scoring = Scoring(selection.search_workers, objective, seed, selection.metric,
+                      selection.max_changed, references)  # fmt: skip
     study, _ = tune_fold(
-        replace(spec, params=fixed), space, train, selection.split,
-        workers=selection.search_workers, objective=objective, seed=seed,
-        metric=selection.metric, max_changed=selection.max_changed, references=references,
-        trials=trials, sampler=sampler,
-    )  # fmt: skip
+        replace(spec, params=fixed), space, train, selection.split, scoring, trials,
+        sampler=sampler,
+    )
     return dict(study.best_trial.params)
 
 
 def choose_threshold(
-    spec: SequencerSpec,
-    train: list[Instance],
-    selection: Selection,
-    seed: int,
-    *,
-    objective: str,
-    references: References,
-) -> tuple[SequencerSpec, list[dict[str, Any]]]:
+    spec: SequencerSpec, train: list[Instance], selection: Selection, seed: int,
+    objective: str, references: References,
+) -> tuple[SequencerSpec, list[dict[str, Any]]]:  # fmt: skip
     """``spec`` with its skip threshold chosen on validation folds cut from ``train``,
     and the sweep it was chosen on: each validation fold fits the sequencer on its own
     training part and sweeps the thresholds on its held-out part."""

@@ -39,6 +39,19 @@ DEFAULT_STORAGE = "sqlite:///optuna.db"
 PENALTY = 10.0
 
 
+@dataclass(frozen=True)
+class Scoring:
+    """How a candidate is scored on validation folds: the k, the planning objective, the
+    seed, the metric minimised and the allowed share of changed target products."""
+
+    workers: Sequence[int | str]
+    objective: str
+    seed: int
+    metric: str
+    max_changed: float
+    references: References
+
+
 @dataclass
 class FoldTuning:
     """One outer fold's study: its best parameters and what they were chosen on."""
@@ -116,35 +129,26 @@ def suggest(trial: Any, space: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def validation_score(
-    spec: SequencerSpec,
-    params: dict[str, Any],
-    validation: list[Fold],
-    *,
-    workers: Sequence[int | str],
-    objective: str,
-    seed: int,
-    metric: str,
-    max_changed: float,
-    references: References,
+    spec: SequencerSpec, params: dict[str, Any], validation: list[Fold], scoring: Scoring
 ) -> tuple[float, dict[str, float]]:
     """The trial value and its parts, averaged over validation instances and k."""
     from radps_seq.experiments.evaluate import fit, score, workers_for
 
     records = []
     for fold in validation:
-        sequencer, _ = fit(spec, fold.train, seed, **params)
+        sequencer, _ = fit(spec, fold.train, scoring.seed, **params)
         for inst in fold.test:
-            for w in workers:
+            for w in scoring.workers:
                 records.append(
                     score(
-                        sequencer, inst, workers_for(inst, w),
-                        objective=objective, seed=seed, references=references,
+                        sequencer, inst, workers_for(inst, w), objective=scoring.objective,
+                        seed=scoring.seed, references=scoring.references,
                     )  # fmt: skip
                 )
     keys = ("ratio_lb", "ratio_oracle", "first_target_s", "targets_changed_frac", "saved_frac")
     parts = {key: finite_mean(r[key] for r in records) for key in keys}
     changed = 0.0 if math.isnan(parts["targets_changed_frac"]) else parts["targets_changed_frac"]
-    value = parts[metric] + PENALTY * max(0.0, changed - max_changed)
+    value = parts[scoring.metric] + PENALTY * max(0.0, changed - scoring.max_changed)
     return value, parts
 
 
@@ -161,14 +165,9 @@ def tune_fold(
     space: dict[str, dict[str, Any]],
     train: list[Instance],
     split: SplitSpec,
-    *,
-    workers: Sequence[int | str],
-    objective: str,
-    seed: int,
-    metric: str,
-    max_changed: float,
-    references: References,
+    scoring: Scoring,
     trials: int,
+    *,
     storage: str | None = None,
     study_name: str | None = None,
     sampler: Any = None,
@@ -178,21 +177,18 @@ def tune_fold(
     study and those folds. ``storage=None`` keeps the study in memory."""
     import optuna
 
-    validation = inner_folds(split, train, seed)
+    validation = inner_folds(split, train, scoring.seed)
     if not validation:
         raise RadpsError(f"split {split.name!r}: its training part leaves no validation folds")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         study_name=study_name, storage=storage, direction="minimize", load_if_exists=True,
-        sampler=sampler or optuna.samplers.TPESampler(seed=seed),
+        sampler=sampler or optuna.samplers.TPESampler(seed=scoring.seed),
     )  # fmt: skip
 
     def objective_fn(trial: Any) -> float:
         params = suggest(trial, space)
-        value, parts = validation_score(
-            spec, params, validation, workers=workers, objective=objective, seed=seed,
-            metric=metric, max_changed=max_changed, references=references,
-        )  # fmt: skip
+        value, parts = validation_score(spec, params, validation, scoring)
         for key, number in parts.items():
             if not math.isnan(number):
                 trial.set_user_attr(key, number)
@@ -235,15 +231,13 @@ def tune(
                 "max_changed": tuning.max_changed, "space": tuning.space,
                 "outer_folds": len(outer)},
     )  # fmt: skip
-    references = References()
+    scoring = Scoring(config.workers, config.objective, seed, tuning.metric,
+                      tuning.max_changed, References())  # fmt: skip
     results = []
     for fold in outer:
         child = tracking.nested_run(client, experiment, parent, f"tune {tuning.sequencer} | {fold.name}")
         study, validation = tune_fold(
-            spec, tuning.space, fold.train, split, workers=config.workers,
-            objective=config.objective, seed=seed, metric=tuning.metric,
-            max_changed=tuning.max_changed, references=references, trials=trials,
-            storage=storage, study_name=f"{config.name}-{tuning.sequencer}-{fold.name}",
+            spec, tuning.space, fold.train, split, scoring, trials, storage=storage, study_name=f"{config.name}-{tuning.sequencer}-{fold.name}",
             callbacks=[tracking.OptunaMLflowCallback(client.tracking_uri, experiment, child)],
         )  # fmt: skip
         best = study.best_trial
