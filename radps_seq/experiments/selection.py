@@ -52,7 +52,8 @@ class Selection:
     """How choices are made inside an outer fold: the split rule that cuts validation
     folds, the thresholds tried, the allowed share of changed targets, the k the
     threshold sweep scores, and for searches: the k scored, the metric, the ranges and
-    the number of trials."""
+    the number of trials. ``of`` scores choices at the experiment's first k (the
+    headline, k = auto in the shipped experiments) to keep nested choices affordable."""
 
     split: SplitSpec
     thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
@@ -71,7 +72,7 @@ class Selection:
             tuple(config.thresholds) or DEFAULT_THRESHOLDS,
             tune.max_changed if tune is not None else 0.01,
             config.workers[0],
-            tuple(config.workers),
+            (config.workers[0],),
             tune.metric if tune is not None else "ratio_lb",
             tuple((tune.space if tune is not None else {}).items()),
             tune.trials if tune is not None else DEFAULT_TRIALS,
