@@ -149,3 +149,14 @@ def test_run_takes_recipe_parameters_like_derive(night: Path):
                         (("-rp", "flat", "kappa", "high"), "expected a number")):
         done = run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--dummy", "--no-track", *args, cwd=night)
         assert done.returncode == 2 and named in done.stderr, done.stderr
+
+
+def test_run_with_a_plan_file_that_the_guard_refuses_runs_the_baseline(night: Path):
+    derived = json.loads(run("derive", "-w", DEMO0, "-i", "raw", "--format", "json", cwd=night).stdout)
+    (night / "plan.json").write_text(json.dumps({"order": [j["id"] for j in derived["jobs"]][::-1]}))
+    done = run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--dummy", "--no-track", "--plan", "plan.json",
+               "--format", "json", cwd=night)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["planner"] == "bfs" and "refused by the guard" in done.stderr
+    both = run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--plan", "plan.json", "--planner", "dfs", cwd=night)
+    assert both.returncode == 2 and "not both" in both.stderr
