@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import service_config, wait_final
+from .conftest import service_config, wait_final, wait_for
 
 
 def submit(client, **body):
@@ -135,15 +135,6 @@ def test_cancel_a_running_and_a_queued_reduction(site, tmp_path):
         assert "cancelled" in states and "running" not in states and "pending" not in states
         wait_for(lambda: client.get("/health").json()["running"] == 0)  # the worker ended
         assert client.get(f"/reductions/{queued}").json()["status"] == "cancelled"
-
-
-def wait_for(condition, timeout=30.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def job_states(client, reduction_id):

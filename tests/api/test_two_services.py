@@ -10,7 +10,7 @@ import time
 
 from radps_seq.api.store import ServiceStore
 
-from .conftest import Served, wait_final
+from .conftest import Served, wait_final, wait_for
 
 
 def _serve(site, workdir):
@@ -26,13 +26,6 @@ def _row(workdir, reduction_id):
         store.close()
 
 
-def _wait(condition, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
-
-
 def test_a_second_service_leaves_the_running_reduction_of_a_live_one_alone(site, tmp_path):
     workdir = tmp_path / "shared"
     first = _serve(site, workdir)
@@ -40,7 +33,7 @@ def test_a_second_service_leaves_the_running_reduction_of_a_live_one_alone(site,
     try:
         body = {"workflow": "demo0", "inputs": ["night3"], "recipe_parameters": {"object": {"seconds": 6}}}
         reduction = first.client.post("/reductions", json=body).json()["id"]
-        _wait(lambda: (_row(workdir, reduction) or {}).get("worker_pid"))
+        wait_for(lambda: (_row(workdir, reduction) or {}).get("worker_pid"), 60.0)
         running = _row(workdir, reduction)
         second = _serve(site, workdir)  # its start looks for reductions left running
         now = _row(workdir, reduction)
@@ -52,7 +45,7 @@ def test_a_second_service_leaves_the_running_reduction_of_a_live_one_alone(site,
 
         # the first service dies with a reduction running: the next service to start takes it back
         again = first.client.post("/reductions", json={**body, "force": True}).json()["id"]
-        _wait(lambda: (_row(workdir, again) or {}).get("worker_pid"))
+        wait_for(lambda: (_row(workdir, again) or {}).get("worker_pid"), 60.0)
         killed = _row(workdir, again)
         second.stop()
         first.process.kill()
