@@ -35,7 +35,7 @@ import networkx as nx
 
 from radps_seq.plan.base import Observed, PlanContext
 from radps_seq.plan.plan import Plan
-from radps_seq.plan.sequencers.learned.features import PARENT_BYTES
+from radps_seq.plan.sequencers.learned.features import PARENT_BYTES, input_sizes
 from radps_seq.plan.sequencers.learned.sequencer import LearnedSequencer
 
 #: Prediction key recording how many finished jobs of the task a prediction used.
@@ -74,10 +74,10 @@ class ReplanningLearnedSequencer(LearnedSequencer):
             for j, r in observed.finished.items()
             if r.get("output_bytes") is not None
         }
-        X = self.model_.features(job_graph, written, run.static) if self.model_ else None
+        X = self.features(job_graph, written, run.static)
         predicted = run.predict(self, job_graph, X)
-        sizes = _input_sizes(X)
-        runtime = {j: float(p["runtime_s"] or 0.0) for j, p in predicted.items()}
+        sizes = input_sizes(X)
+        runtime = self.shrunk(job_graph, predicted)
         for task in counts:
             jobs = run.by_task[task]
             calibrate(runtime, jobs, {j: done[j] for j in jobs if j in done}, sizes)
@@ -89,7 +89,9 @@ class ReplanningLearnedSequencer(LearnedSequencer):
         for j in done:
             runtime[j] = 0.0  # done: nothing below it waits for it any more
         first = frozenset(observed.finished) | frozenset(observed.running)
-        new = self.ordered(job_graph, context, runtime, run.skipped, predictions, first, plan.order)
+        new = self.ordered(
+            job_graph, context, runtime, run.skipped, predictions, first, plan.order, sizes
+        )
         run.used = {t: int(n) for t, n in counts.items()}
         return new
 
@@ -100,7 +102,7 @@ class ReplanningLearnedSequencer(LearnedSequencer):
         run = runs.get(job_graph)
         fresh = not plan.order or EVIDENCE not in plan.predictions.get(plan.order[0], {})
         if run is None or fresh or run.size != job_graph.number_of_nodes():
-            run = runs[job_graph] = _Run(job_graph, plan, self.model_)
+            run = runs[job_graph] = _Run(job_graph, plan)
         return run
 
     def __getstate__(self) -> dict[str, Any]:
@@ -116,7 +118,7 @@ class _Run:
     after every finished job costs what the new jobs cost, not the whole run again.
     """
 
-    def __init__(self, job_graph: nx.DiGraph, plan: Plan, model: Any) -> None:
+    def __init__(self, job_graph: nx.DiGraph, plan: Plan) -> None:
         from radps_seq.plan.sequencers.learned.features import static_features
 
         self.size = job_graph.number_of_nodes()
@@ -125,7 +127,7 @@ class _Run:
         for job, task in self.tasks.items():
             self.by_task.setdefault(task, []).append(job)
         self.skipped = set(plan.skip)
-        self.static = static_features(job_graph) if model is not None else None
+        self.static = static_features(job_graph)
         self.used: dict[str, int] = {}
         self.counts: Counter[str] = Counter()
         self.seen = 0
@@ -157,15 +159,6 @@ class _Run:
                 self.counts[self.tasks[job]] += 1
         self.seen = len(finished)
         return self.counts
-
-
-def _input_sizes(X: Any) -> dict[str, float]:
-    """What every job reads: its own files plus its parents' products (written sizes
-    where known, the model's predictions elsewhere)."""
-    if X is None:
-        return {}
-    own = X["input_bytes"].fillna(0.0) if "input_bytes" in X else 0.0
-    return (X[PARENT_BYTES].fillna(0.0) + own).astype(float).to_dict()
 
 
 def calibrate(
