@@ -11,7 +11,7 @@ and re-ranks what has not started yet with:
 - the **runtimes of finished jobs of the same task in this run**: with a few of them, a
   per-task fit of log runtime on log input size (what the task reads: its own files plus
   its parents' products) orders the remaining jobs of that task by their size; with
-  fewer, or sizes that do not explain runtime, the model's predictions for the task are
+  fewer, or sizes that do not significantly explain runtime, the model's predictions for the task are
   rescaled by observed / predicted. A task type never trained on is learned this way
   from its first finished jobs.
 
@@ -42,9 +42,11 @@ from radps_seq.plan.sequencers.learned.sequencer import LearnedSequencer
 EVIDENCE = "observed_jobs"
 #: Finished jobs of a task needed before its runtimes are fitted on input size.
 MIN_FIT_JOBS = 3
-#: A size fit is used only when it explains at least this share of the log-runtime
-#: variance among the finished jobs; otherwise the task is rescaled as a whole.
-MIN_R2 = 0.5
+#: A size fit is used only when its slope is this many standard errors above zero
+#: among the finished jobs (t statistic, about 95 % one-sided for a dozen jobs);
+#: otherwise the task is rescaled as a whole. (A share of variance explained is no
+#: test: three jobs explain half of it by chance one time in three.)
+MIN_T = 2.0
 
 
 class ReplanningLearnedSequencer(LearnedSequencer):
@@ -77,6 +79,7 @@ class ReplanningLearnedSequencer(LearnedSequencer):
         X = self.features(job_graph, written, run.static)
         predicted = run.predict(self, job_graph, X)
         sizes = input_sizes(X)
+        ties = input_sizes(X, raw=True) if self.ties == "raw_bytes" else sizes
         runtime = self.shrunk(job_graph, predicted)
         for task in counts:
             jobs = run.by_task[task]
@@ -90,7 +93,7 @@ class ReplanningLearnedSequencer(LearnedSequencer):
             runtime[j] = 0.0  # done: nothing below it waits for it any more
         first = frozenset(observed.finished) | frozenset(observed.running)
         new = self.ordered(
-            job_graph, context, runtime, run.skipped, predictions, first, plan.order, sizes
+            job_graph, context, runtime, run.skipped, predictions, first, plan.order, ties
         )
         run.used = {t: int(n) for t, n in counts.items()}
         return new
@@ -203,7 +206,7 @@ def _size_fit(observed: Mapping[str, float], sizes: Mapping[str, float]) -> Any:
         return None
     sxy = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
     slope = sxy / sxx
-    r2 = sxy * sxy / (sxx * syy)
-    if slope <= 0 or r2 < MIN_R2:
+    r2 = min(sxy * sxy / (sxx * syy), 1.0 - 1e-12)
+    if slope <= 0 or math.sqrt(r2 * (n - 2) / (1.0 - r2)) < MIN_T:
         return None
     return slope, my - slope * mx

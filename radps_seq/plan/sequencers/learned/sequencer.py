@@ -27,7 +27,8 @@ are shrunk by a weight validated on inner folds of the training log (``within_ta
 them apart — go largest input first (``ties="input_bytes"``: what a job reads, known
 before it runs for files no task produces, predicted or already written for parents'
 products), the longest-processing-time-first rule with input size standing in for the
-runtime nobody knows yet; ``ties="submission"`` keeps submission order.
+runtime nobody knows yet; ``"raw_bytes"`` counts only the files no task produces (the
+part known before anything runs), ``"submission"`` keeps submission order.
 
 ``resolution`` rounds predicted runtimes to a geometric grid (buckets ``1 + resolution``
 wide) before ranking: differences smaller than the model can resolve then leave jobs in
@@ -64,7 +65,7 @@ UNSEEN_TASKS = ("mean", "model")
 #: How far per-job differences within a task are trusted (see RuntimeModel).
 WITHIN_TASK = ("validated", "model")
 #: How jobs of equal rank are ordered.
-TIES = ("input_bytes", "submission")
+TIES = ("input_bytes", "raw_bytes", "submission")
 
 
 class LearnedSequencer(BaseSequencer):
@@ -75,7 +76,8 @@ class LearnedSequencer(BaseSequencer):
     trained on weigh the baseline's mean runtime; ``"model"``: extrapolate from their
     inputs), ``within_task`` (``"validated"``: per-job differences within a task scaled
     by their inner-validated weight; ``"model"``: as predicted), ``ties`` (equal ranks:
-    ``"input_bytes"`` largest input first, ``"submission"``), ``rank_tolerance`` (ranks
+    ``"input_bytes"`` largest input first, ``"raw_bytes"`` largest input no task produces
+    first, ``"submission"``), ``rank_tolerance`` (ranks
     within this share of the longest count as equal, then ``ties`` decides), and the
     skip model's tree size
     (``skip_max_depth``, ``skip_min_samples_leaf``), ``tracking_uri`` (the MLflow store a
@@ -265,7 +267,7 @@ class LearnedSequencer(BaseSequencer):
         )
         runtime = self.shrunk(job_graph, predicted)
         return self.ordered(job_graph, context, runtime, skipped, predicted,
-                            sizes=input_sizes(X))  # fmt: skip
+                            sizes=input_sizes(X, raw=self.ties == "raw_bytes"))  # fmt: skip
 
     def ordered(
         self,
@@ -288,7 +290,7 @@ class LearnedSequencer(BaseSequencer):
         }
         rank = upward_rank(job_graph, weight, topological)
         level = _levels(rank, float(self.rank_tolerance))
-        size = (sizes or {}) if self.ties == "input_bytes" else {}
+        size = (sizes or {}) if self.ties != "submission" else {}
         if (self.objective or context.objective) == "interactive":
             chain = target_chains(job_graph, weight, context.workers)
             order = priority_order(
