@@ -1,9 +1,9 @@
 """Imaging skips measured by re-running held-out nights (real recipes, simulated sky).
 
 The shipped model (models/default, trained on simulator seeds 0-4) proposes skips; its
-threshold is chosen here on *validation* nights of another sky (seed 22): every
-threshold of a grid is tried by re-running those nights with its skips, and the lowest
-one that changed no target product there is kept. Test nights (seed 21, never used for
+threshold is chosen here on *validation* nights of another sky (seed 22): going down a
+grid from the strictest, a threshold is taken when it skips more there and re-running
+those nights with its skips changed no target product (see ``choose_threshold``). Test nights (seed 21, never used for
 any choice) are then reduced in full (every stage run) and again with
 
 - the per-stage oracle: every stage whose measured effect was within its tolerance
@@ -70,26 +70,33 @@ def learned_skips(full: FullReduction, threshold: float | None) -> list[str]:
 
 
 def choose_threshold(valid: list[FullReduction]) -> tuple[float, list[dict]]:
-    """The lowest grid threshold whose skips changed no target product on any
-    validation night (above 1, i.e. no skips, when none did)."""
-    chosen, tried = 1.01, []
+    """The strictest model threshold, loosened down the grid only while validation
+    shows it is safe to: a lower threshold is taken when it skips more on the
+    validation nights and its re-runs changed no target product there; one that skips
+    the same is no evidence either way (the stricter stays); the first that changed a
+    target product ends the search."""
+    chosen, tried, current = GRID[0], [], None
     for threshold in GRID:
-        changed = 0
-        for full in valid:
-            run = full.rerun(f"validation {threshold:g}", learned_skips(full, threshold))
-            changed += run.targets_changed
-            tried.append({"threshold": threshold, **run.summary()})
-        say(f"validation: threshold {threshold:g} changed {changed} target product(s)")
+        skips = [sorted(learned_skips(full, threshold)) for full in valid]
+        if skips == current:
+            continue
+        runs = [full.rerun(f"validation {threshold:g}", s) for full, s in zip(valid, skips, strict=True)]
+        changed = sum(run.targets_changed for run in runs)
+        tried += [{"threshold": threshold, **run.summary()} for run in runs]
+        say(f"validation: threshold {threshold:g} skips {sum(map(len, skips))}, "
+            f"changed {changed} target product(s)")  # fmt: skip
         if changed:
+            if current is None:
+                chosen = 1.01  # even the strictest changed something: no skips
             break
-        chosen = threshold
+        chosen, current = threshold, skips
     return chosen, tried
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nights", type=int, default=2, help="test nights")
-    parser.add_argument("--valid-nights", type=int, default=1)
+    parser.add_argument("--valid-nights", type=int, default=2)
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=21, help="test sky")
     parser.add_argument("--valid-seed", type=int, default=22, help="validation sky")

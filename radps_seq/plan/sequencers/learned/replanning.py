@@ -179,10 +179,12 @@ def calibrate(
     fit = _size_fit(observed, sizes)
     if fit is not None:
         slope, intercept = fit
-        low, high = min(observed.values()), max(observed.values())
+        # Clamped in log space: a steep slope over a narrow size range must not overflow.
+        low = math.log(max(0.5 * min(observed.values()), 1e-6))
+        high = math.log(max(2.0 * max(observed.values()), 1e-6))
         for j in todo:
-            guess = math.exp(intercept + slope * math.log1p(sizes.get(j, 0.0)))
-            runtime[j] = min(max(guess, 0.5 * low), 2.0 * high)
+            guess = intercept + slope * math.log1p(sizes.get(j, 0.0))
+            runtime[j] = math.exp(min(max(guess, low), high))
         return
     predicted = sum(runtime[j] for j in observed)
     scale = sum(observed.values()) / predicted if predicted > 0 else None
