@@ -11,9 +11,11 @@ and re-ranks what has not started yet with:
 - the **runtimes of finished jobs of the same task in this run**: with a few of them, a
   per-task fit of log runtime on log input size (what the task reads: its own files plus
   its parents' products) orders the remaining jobs of that task by their size; with
-  fewer, or sizes that do not significantly explain runtime, the model's predictions for the task are
-  rescaled by observed / predicted. A task type never trained on is learned this way
-  from its first finished jobs.
+  fewer, or sizes that do not significantly explain runtime, the model's predictions
+  (their within-task differences shrunk as in the static plan) are rescaled by
+  observed / predicted. A task type never trained on is learned this way from its
+  first finished jobs;
+- jobs still of equal rank go largest input first, with the sizes written so far.
 
 Skips are the first plan's and never change (a job skipped or run cannot be undone).
 Re-planning costs a prediction over the whole graph, so it happens when some task's
