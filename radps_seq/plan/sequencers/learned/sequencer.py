@@ -20,8 +20,9 @@ from predicted runtimes and no-op probabilities. ``learned`` re-plans as jobs fi
      one as early as its own chain allows, and the next ones in a steady, followable
      sequence, at a measured cost in makespan.
 
-Two guards against ordering on noise, both measured on held-out WfCommons traces
-(benchmarks/results/heldout.md): the runtime model's per-job differences within a task
+Two guards against ordering on noise (measured in benchmarks/results/heldout.md: the
+tie-break wins on real Montage traces and costs where sizes do not follow runtimes,
+as in WfChef-generated families): the runtime model's per-job differences within a task
 are shrunk by a weight validated on inner folds of the training log (``within_task``,
 :mod:`.reliability`), and jobs of equal rank — the jobs of one stage when nothing tells
 them apart — go largest input first (``ties="input_bytes"``: what a job reads, known
@@ -77,9 +78,8 @@ class LearnedSequencer(BaseSequencer):
     inputs), ``within_task`` (``"validated"``: per-job differences within a task scaled
     by their inner-validated weight; ``"model"``: as predicted), ``ties`` (equal ranks:
     ``"input_bytes"`` largest input first, ``"raw_bytes"`` largest input no task produces
-    first, ``"submission"``), ``rank_tolerance`` (ranks
-    within this share of the longest count as equal, then ``ties`` decides), and the
-    skip model's tree size
+    first, ``"submission"``), ``rank_tolerance`` (ranks within this share of the
+    longest count as equal, then ``ties`` decides), and the skip model's tree size
     (``skip_max_depth``, ``skip_min_samples_leaf``), ``tracking_uri`` (the MLflow store a
     ``models:/`` name is looked up in; None: MLflow's rule). Learned state: ``model_``."""
 
