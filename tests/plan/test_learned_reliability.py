@@ -32,7 +32,9 @@ def test_weights_keep_a_predictive_model_and_drop_noise():
 
 def test_one_reduction_cannot_validate_anything():
     y = np.arange(20.0)
-    assert within_task_weights(lambda t, v: y[v], y, np.array(["a"] * 20), np.array(["r"] * 20)) == {}
+    assert (
+        within_task_weights(lambda t, v: y[v], y, np.array(["a"] * 20), np.array(["r"] * 20)) == {}
+    )
 
 
 def test_shrink_keeps_the_task_level_and_scales_the_differences():
