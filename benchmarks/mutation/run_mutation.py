@@ -37,7 +37,8 @@ MUTMUT = str(Path(sys.executable).with_name("mutmut"))
 #: The core modules: association and derivation, cache keys, the guard, the card parser.
 MODULES = (
     "radps_seq/derive/associate.py",
-    "radps_seq/derive/jobs.py",
+    "radps_seq/derive/drafts.py",
+    "radps_seq/derive/job.py",
     "radps_seq/execute/cache.py",
     "radps_seq/plan/guard.py",
     "radps_seq/headers/cards.py",
@@ -56,13 +57,18 @@ TESTS = (
 EXAMPLES_FRACTION = 0.1
 
 
-def copy_repository(scratch: Path) -> None:
-    """The tracked and new (not ignored) files of the repository, copied to ``scratch``."""
+def copy_repository(scratch: Path, keep_state: bool = False) -> None:
+    """The tracked and new (not ignored) files of the repository, copied to ``scratch``.
+
+    With ``keep_state`` the copy is refreshed in place: mutmut's ``mutants/`` folder (the
+    mutated sources and every mutant's result) stays, and mutmut copies the refreshed
+    tests into it at its next run.
+    """
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=ROOT, capture_output=True, check=True,
     ).stdout.decode().split("\0")
-    if scratch.exists():
+    if scratch.exists() and not keep_state:
         shutil.rmtree(scratch)
     for name in filter(None, listed):
         source = ROOT / name
@@ -149,7 +155,11 @@ def main() -> None:
     parser.add_argument("--scratch", type=Path, required=True, help="a folder outside the repo")
     parser.add_argument("--children", type=int, default=2, help="mutants run in parallel")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
-    parser.add_argument("--reuse", action="store_true", help="keep the scratch copy and its state")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the scratch copy's mutants and results; refresh its sources and tests")
+    parser.add_argument("--rerun-survivors", action="store_true",
+                        help="with --reuse: run again only the mutants that survived or had no tests "
+                             "(killed ones stay killed when tests are only added)")
     parser.add_argument("--report-only", action="store_true",
                         help="only write the results of the scratch copy's last run")
     args = parser.parse_args()
@@ -158,11 +168,12 @@ def main() -> None:
         parser.error("--scratch must lie outside the repository")
     started, returncode = time.time(), None
     if not args.report_only:
-        if not args.reuse:
-            copy_repository(scratch)
+        copy_repository(scratch, keep_state=args.reuse)
         configure(scratch, list(MODULES), list(TESTS))
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         run = [MUTMUT, "run", "--max-children", str(args.children)]
+        if args.rerun_survivors:
+            run += sorted(m for m, s in results(scratch).items() if s in ("survived", "no tests"))
         returncode = subprocess.run(run, cwd=scratch, env=env).returncode
     elapsed = time.time() - started
     statuses = results(scratch)
