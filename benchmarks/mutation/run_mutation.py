@@ -122,8 +122,9 @@ def results(scratch: Path) -> dict[str, str]:
 @functools.cache
 def _functions(path: Path) -> dict[str, str]:
     source = path.read_text()
+    lines = source.splitlines()  # sliced by line numbers: get_source_segment re-splits per call
     return {
-        node.name: ast.get_source_segment(source, node) or ""
+        node.name: "\n".join(lines[node.lineno - 1:node.end_lineno])
         for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     }

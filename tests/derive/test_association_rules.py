@@ -3,6 +3,11 @@ level, optional and multiple inputs, task conditions, triggers without a time.""
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
+import pytest
+
 from radps_seq.cascade import (
     ONE_WEEK,
     SAME_NIGHT,
@@ -18,6 +23,7 @@ from radps_seq.cascade import (
 )
 from radps_seq.derive import derive
 from radps_seq.derive.associate import Candidate, RuleIndex
+from radps_seq.errors import WorkflowError
 
 from .conftest import hdr
 
@@ -191,3 +197,77 @@ def test_the_rule_index_walks_out_from_the_trigger_on_both_sides():
     assert [round(d, 6) for d, _ in found] == [0.1, 0.2, 0.5]
     assert [c.identity for _, c in index.matches(trigger(), 10)] == ["id2", "id1", "id0"]
     assert index.matches(trigger(binx=2), 3) == []
+
+
+def same_binning(ref, f):
+    """A workflow match function: equal binning (EDPS file views)."""
+    return ref["det.binx"] == f["det.binx"]
+
+
+def _function_index(*candidates, time_range=RelativeTimeRange(-1, 1)):
+    return RuleIndex(list(candidates), MatchRule(function=same_binning, time_range=time_range), [])
+
+
+def test_a_match_function_rule_keeps_admitted_candidates_in_range_closest_first():
+    far_before = Candidate("file", cal("far", TRIGGER_MJD - 5), None, "id_far")
+    other_binning = Candidate("file", cal("other", TRIGGER_MJD + 0.01, binx=2), None, "id_other")
+    later = Candidate("file", cal("later", TRIGGER_MJD + 0.5), None, "id_later")
+    close = Candidate("file", cal("close", TRIGGER_MJD - 0.25), None, "id_close")
+    # the out-of-range candidate comes first: it is passed over, not the end of the search
+    index = _function_index(far_before, other_binning, later, close)
+    found = index.matches(trigger(), 5)
+    assert [(d, c.identity) for d, c in found] == [(0.25, "id_close"), (0.5, "id_later")]
+    assert [c.identity for _, c in index.matches(trigger(), 1)] == ["id_close"]
+    assert index.matches(trigger(binx=3), 5) == []
+
+
+def test_an_unlimited_match_function_rule_ranks_untimed_candidates_last():
+    timed = Candidate("file", cal("timed", TRIGGER_MJD + 40), None, "id_b_timed")
+    untimed = Candidate("file", cal("untimed", None), None, "id_a_untimed")
+    index = _function_index(untimed, timed, time_range=UNLIMITED)
+    found = index.matches(trigger(), 5)
+    assert [(d, c.identity) for d, c in found] == [(40.0, "id_b_timed"), (math.inf, "id_a_untimed")]
+    # a trigger without a time: every distance is unknown, ties broken by identity
+    found = index.matches(trigger(mjd=None), 5)
+    assert [(d, c.identity) for d, c in found] == [(math.inf, "id_a_untimed"), (math.inf, "id_b_timed")]
+
+
+def test_a_half_open_range_is_not_unlimited():
+    earlier_only = RelativeTimeRange(-math.inf, 0.0)
+    untimed = cal("untimed", None)
+    workflow = cascade((["det.binx"], earlier_only, 0))
+    job = science_job(workflow, [trigger(), untimed])
+    assert not job.complete and job.missing == ["CAL"]
+    index = _function_index(Candidate("file", untimed, None, "id_u"), time_range=earlier_only)
+    assert index.matches(trigger(), 5) == []
+    assert chosen(science_job(workflow, [trigger(), untimed, cal("old", TRIGGER_MJD - 90)])) == ["old.fits"]
+
+
+def test_a_failing_match_function_names_itself_its_line_and_both_files():
+    def broken_rule(ref, f):
+        return ref["det.binx"] / 0
+
+    index = RuleIndex([Candidate("file", cal("c1", TRIGGER_MJD), None, "id1")],
+                      MatchRule(function=broken_rule, time_range=ONE_WEEK), [])
+    with pytest.raises(WorkflowError) as caught:
+        index.matches(trigger(), 1)
+    where, _, rest = str(caught.value).partition(": match function ")
+    file, _, line = where.rpartition(":")
+    assert Path(file).resolve() == Path(__file__).resolve()
+    assert int(line) == broken_rule.__code__.co_firstlineno + 1  # the failing line
+    assert rest == "broken_rule() failed on sci.fits against c1.fits: ZeroDivisionError: division by zero"
+
+
+def test_a_match_function_rule_associates_at_the_derivation_level():
+    source = data_source("CAL").with_classification_rule(
+        classification_rule("CAL", {"dpr.type": "CAL"})
+    ).with_match_function(same_binning, time_range=ONE_WEEK, level=0).build()
+    science_source = data_source("OBJECT").with_classification_rule(
+        classification_rule("OBJECT", {"dpr.type": "OBJECT"})
+    ).build()
+    science = (task("science").with_main_input(science_source)
+               .with_associated_input(source).with_meta_targets([SCIENCE]).build())
+    workflow = collect_workflow("functions", [science])
+    frames = [trigger(), cal("binned", TRIGGER_MJD + 0.1, binx=2), cal("week", TRIGGER_MJD - 3),
+              cal("month", TRIGGER_MJD + 0.01 - 30)]
+    assert chosen(science_job(workflow, frames)) == ["week.fits"]
