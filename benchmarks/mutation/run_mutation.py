@@ -52,6 +52,7 @@ TESTS = (
     "tests/plan/test_guard.py",
     "tests/plan/test_guard_properties.py",
     "tests/headers/test_reader.py",
+    "tests/headers/test_cards.py",
 )
 #: Property tests run with this fraction of their examples (at least 10) in the copy.
 EXAMPLES_FRACTION = 0.1
