@@ -23,7 +23,7 @@ from radps_seq.cascade import (
 )
 from radps_seq.derive import derive
 from radps_seq.derive.associate import Candidate, RuleIndex
-from radps_seq.errors import WorkflowError
+from radps_seq.errors import ParameterError, WorkflowError
 
 from .conftest import hdr
 
@@ -271,3 +271,45 @@ def test_a_match_function_rule_associates_at_the_derivation_level():
     frames = [trigger(), cal("binned", TRIGGER_MJD + 0.1, binx=2), cal("week", TRIGGER_MJD - 3),
               cal("month", TRIGGER_MJD + 0.01 - 30)]
     assert chosen(science_job(workflow, frames)) == ["week.fits"]
+
+
+def test_candidates_equally_close_on_both_sides_are_chosen_by_identity():
+    before = Candidate("file", cal("before", TRIGGER_MJD - 0.5), None, "id_b")
+    after = Candidate("file", cal("after", TRIGGER_MJD + 0.5), None, "id_a")
+    same_time = Candidate("file", cal("same", TRIGGER_MJD - 0.5), None, "id_0")
+    keyword_rule = MatchRule(("det.binx",), time_range=ONE_WEEK)
+    function_rule = MatchRule(function=same_binning, time_range=ONE_WEEK)
+    for rule in (keyword_rule, function_rule):
+        index = RuleIndex([before, after], rule, ["det.binx"] if rule.function is None else [])
+        assert [c.identity for _, c in index.matches(trigger(), 1)] == ["id_a"]
+        index = RuleIndex([before, same_time, after], rule, ["det.binx"] if rule.function is None else [])
+        assert [c.identity for _, c in index.matches(trigger(), 2)] == ["id_0", "id_a"]
+
+
+def test_several_rules_at_one_level_order_equal_distances_by_identity():
+    rules = ((["det.binx"], ONE_WEEK, 0), (["ins.filt1.name"], ONE_WEEK, 0))
+    both = cal("both", TRIGGER_MJD - 0.5)  # matches both rules: counted once
+    by_filter = cal("by_filter", TRIGGER_MJD + 0.5, binx=2)
+    by_binning = cal("by_binning", TRIGGER_MJD + 0.25, filt="V")
+    job = science_job(cascade(*rules, max_ret=3), [trigger(), both, by_filter, by_binning])
+    identities = {h.path: h.identity for h in (both, by_filter)}
+    tied = sorted(["both.fits", "by_filter.fits"], key=identities.__getitem__)
+    assert chosen(job) == ["by_binning.fits", *tied]
+
+
+def test_an_unknown_workflow_parameter_in_match_keywords_names_the_task_and_input():
+    workflow = cascade((["$calibration_keys"], ONE_WEEK, 0))
+    with pytest.raises(ParameterError, match=r"task 'science', input 'CAL'.*calibration_keys"):
+        science_job(workflow, [trigger(), cal("c", TRIGGER_MJD)])
+    several = cascade((["$calibration_keys"], ONE_WEEK, 0), (["ins.filt1.name"], ONE_WEEK, 0))
+    with pytest.raises(ParameterError, match=r"task 'science', input 'CAL'.*calibration_keys"):
+        science_job(several, [trigger(), cal("c", TRIGGER_MJD)])
+    frames = [trigger(), cal("c", TRIGGER_MJD + 1), cal("other", TRIGGER_MJD, binx=2)]
+    job = science_job_with(workflow, frames, {"calibration_keys": "det.binx"})
+    assert chosen(job) == ["c.fits"]
+
+
+def science_job_with(workflow, frames, workflow_parameters):
+    (job,) = [j for j in derive(workflow, frames, workflow_parameters=workflow_parameters).jobs
+              if j.task == "science"]
+    return job
