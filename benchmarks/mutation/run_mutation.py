@@ -160,8 +160,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="keep the scratch copy's mutants and results; refresh its sources and tests")
     parser.add_argument("--rerun-survivors", action="store_true",
-                        help="with --reuse: run again only the mutants that survived or had no tests "
-                             "(killed ones stay killed when tests are only added)")
+                        help="with --reuse: after the mutants of changed functions, run again "
+                             "the mutants that survived or had no tests (killed ones stay "
+                             "killed when tests are only added)")
     parser.add_argument("--report-only", action="store_true",
                         help="only write the results of the scratch copy's last run")
     args = parser.parse_args()
@@ -174,9 +175,13 @@ def main() -> None:
         configure(scratch, list(MODULES), list(TESTS))
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         run = [MUTMUT, "run", "--max-children", str(args.children)]
-        if args.rerun_survivors:
-            run += sorted(m for m, s in results(scratch).items() if s in ("survived", "no tests"))
+        # mutmut regenerates the mutants of every function whose source changed and runs
+        # those (and any not yet checked); the others keep their result
         returncode = subprocess.run(run, cwd=scratch, env=env).returncode
+        if args.rerun_survivors:
+            again = sorted(m for m, s in results(scratch).items() if s in ("survived", "no tests"))
+            if again:
+                returncode = subprocess.run(run + again, cwd=scratch, env=env).returncode
     elapsed = time.time() - started
     statuses = results(scratch)
     per_module: dict[str, dict[str, int]] = {}
