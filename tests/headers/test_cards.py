@@ -55,3 +55,39 @@ def test_a_piece_closes_at_the_quote_followed_by_its_comment():
 def test_a_short_string_before_a_continue_card_is_not_extended_by_a_number():
     keywords = _parse("NUMBER  = 12 / n", "CONTINUE  'stray'", "TEXT    = 'short'", "CONTINUE  'more'")
     assert keywords == {"simple": True, "bitpix": 8, "naxis": 0, "number": 12, "text": "shortmore"}
+
+
+@pytest.mark.parametrize("comment", ["  / it's split", "/c"])
+def test_an_escaped_quote_split_across_cards_is_joined(comment):
+    # the string abc'def, escaped abc''def, written as 'abc'&' and ''def'
+    keywords = _parse(f"LONGSTR = 'abc'&'{comment}", f"CONTINUE  ''def'{comment}")
+    assert keywords["longstr"] == "abc'def"
+
+
+def test_an_unterminated_piece_keeps_the_rest_of_its_card():
+    keywords = _parse("LONGSTR = 'start&'", "CONTINUE  'no closing quote")
+    assert keywords["longstr"] == "startno closing quote"
+
+
+@pytest.mark.parametrize(
+    ("card", "expected"),
+    [
+        ("N       = 12 / a comment/with a slash", 12),
+        ("NUM     = " + "1" * 70, int("1" * 70)),  # the value reaches column 80
+        ("OBJECT  = '" + "x" * 69, "x" * 69),  # unterminated, up to column 80
+        ("OBJECT  = 'abc' / it's a comment", "abc"),
+        ("OBJECT  = 'it''s' / don't", "it's"),
+        ("OBJECT  = 'a'''''", "a''"),
+        ("HIERARCH ESO DET CHIPS=4", 4),
+        ("HIERARCH X= 3", 3),
+    ],
+)
+def test_card_value_edges(card, expected):
+    keywords = _parse(card)
+    assert list(keywords.values())[-1] == expected
+
+
+def test_a_repeated_keyword_without_any_valueless_card_keeps_the_first():
+    assert _parse("DUP     = 1", "DUP     = 2", "LAST    = 3") == {
+        "simple": True, "bitpix": 8, "naxis": 0, "dup": 1, "last": 3
+    }
