@@ -131,16 +131,42 @@ def _functions(path: Path) -> dict[str, str]:
     }
 
 
-def mutant_change(scratch: Path, mutant: str) -> str:
-    """The changed lines of ``mutant``: its function against the original in mutants/."""
+def mutant_change(scratch: Path, mutant: str) -> tuple[str, int | None]:
+    """The changed lines of ``mutant`` (its function against the original in mutants/)
+    and the line of the module where the change starts."""
     module, _, function = mutant.rpartition(".")
     bodies = _functions(scratch / "mutants" / (module.replace(".", "/") + ".py"))
     original = bodies.get(re.sub(r"__mutmut_\d+$", "__mutmut_orig", function), "")
     changed = bodies.get(function, "")
-    lines = difflib.unified_diff(original.splitlines()[1:], changed.splitlines()[1:], lineterm="", n=0)
-    return " | ".join(
+    lines = list(difflib.unified_diff(original.splitlines()[1:], changed.splitlines()[1:], lineterm="", n=0))
+    text = " | ".join(
         line[0] + " " + line[1:].strip() for line in lines if line[:1] in "+-" and line[:3] not in ("+++", "---")
     )
+    hunk = next((re.match(r"@@ -(\d+)", line) for line in lines if line.startswith("@@")), None)
+    start = _definition_lines(scratch / (module.replace(".", "/") + ".py")).get(_source_name(function))
+    return text, (start + int(hunk.group(1)) if hunk and start else None)
+
+
+def _source_name(function: str) -> str:
+    """``xǁRuleIndexǁmatches__mutmut_3`` -> ``RuleIndex.matches``; ``x__distance__mutmut_1``
+    -> ``_distance``."""
+    name = re.sub(r"__mutmut_(\d+|orig)$", "", function)
+    if name.startswith("x\u01c1"):
+        return ".".join(name[2:].split("\u01c1"))
+    return name[2:]
+
+
+@functools.cache
+def _definition_lines(path: Path) -> dict[str, int]:
+    """``name`` or ``Class.name`` -> line of its ``def`` in the original module."""
+    found = {}
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ClassDef):
+            found.update({f"{node.name}.{item.name}": item.lineno for item in node.body
+                          if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)})
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found[node.name] = node.lineno
+    return found
 
 
 def module_of(mutant: str) -> str:
@@ -188,11 +214,11 @@ def main() -> None:
     for mutant, status in statuses.items():
         counts = per_module.setdefault(module_of(mutant), {})
         counts[status] = counts.get(status, 0) + 1
-    survivors = {
-        mutant: {"status": status, "change": mutant_change(scratch, mutant)}
-        for mutant, status in sorted(statuses.items())
-        if status in ("survived", "no tests")
-    }
+    survivors = {}
+    for mutant, status in sorted(statuses.items()):
+        if status in ("survived", "no tests"):
+            change, line = mutant_change(scratch, mutant)
+            survivors[mutant] = {"status": status, "module": module_of(mutant), "line": line, "change": change}
     killed = sum(1 for s in statuses.values() if s in ("killed", "timeout", "segfault"))
     scored = sum(1 for s in statuses.values() if s not in ("skipped", "not checked"))
     unchecked = sum(1 for s in statuses.values() if s == "not checked")

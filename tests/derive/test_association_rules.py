@@ -313,3 +313,11 @@ def science_job_with(workflow, frames, workflow_parameters):
     (job,) = [j for j in derive(workflow, frames, workflow_parameters=workflow_parameters).jobs
               if j.task == "science"]
     return job
+
+
+def test_a_candidate_at_the_far_edge_of_an_asymmetric_range_is_found():
+    # the range reaches 3 days after the trigger but only 1 before: the candidate 3 days
+    # before is out of range, the one 3 days after (as far, walked second) is in it
+    index = RuleIndex(_candidates(TRIGGER_MJD - 3, TRIGGER_MJD + 3),
+                      MatchRule(("det.binx",), time_range=RelativeTimeRange(-1, 3)), ["det.binx"])
+    assert [(d, c.identity) for d, c in index.matches(trigger(), 1)] == [(3.0, "id1")]

@@ -213,3 +213,27 @@ def test_a_failing_condition_names_its_line_the_task_and_the_file():
     assert int(line) == needs_airmass.__code__.co_firstlineno + 1
     assert rest == ("'object': condition needs_airmass() failed on s.fits: "
                     "TypeError: '>' not supported between instances of 'NoneType' and 'float'")
+
+
+def test_sort_keys_add_up_numeric_differences_and_rank_a_missing_keyword_last():
+    frames = [obj("s.fits", SCIENCE_MJD, exptime=60.0, det_binx=1),
+              *flats("FLAT,SKY", SCIENCE_MJD - 1, exptime=40.0),  # 20 + 0 away
+              *flats("FLAT,LAMP", SCIENCE_MJD - 1, exptime=59.0, airmass=9.0)]  # 1 + 0 away
+    by_both = _with_flats(alternative_associated_inputs(sort_keys=["exptime", "det.binx"]))
+    derivation = derive(by_both, frames)
+    assert _flat_task(derivation, _object_job(derivation)[0]) == ["dome"]
+    # the trigger has an airmass the twilight flats lack: that difference outweighs any number
+    with_airmass = [obj("s.fits", SCIENCE_MJD, exptime=60.0, airmass=1.2), *frames[1:]]
+    by_airmass = _with_flats(alternative_associated_inputs(sort_keys=["airmass", "exptime"]))
+    derivation = derive(by_airmass, with_airmass)
+    assert _flat_task(derivation, _object_job(derivation)[0]) == ["dome"]
+
+
+def test_a_dynamic_parameter_of_a_task_fed_by_jobs_sees_their_triggers():
+    reduce_task = task("reduce").with_main_input(raw("OBJECT", "OBJECT")).build()
+    stack = (task("stack").with_main_input(reduce_task).with_grouping_keywords(["det.binx"])
+             .with_dynamic_parameter("frames", lambda files: sorted((f.name, f.classification) for f in files))
+             .with_meta_targets([SCIENCE]).build())
+    (job,) = by_task(derive(collect_workflow("w", [stack]), _frames()))["stack"]
+    # the triggers carry no product category of their own yet
+    assert job.dynamic_parameters == {"frames": [(n, "UNKNOWN") for n in ("r1.fits", "r2.fits", "v1.fits", "v2.fits")]}

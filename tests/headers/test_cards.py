@@ -91,3 +91,7 @@ def test_a_repeated_keyword_without_any_valueless_card_keeps_the_first():
     assert _parse("DUP     = 1", "DUP     = 2", "LAST    = 3") == {
         "simple": True, "bitpix": 8, "naxis": 0, "dup": 1, "last": 3
     }
+
+
+def test_a_one_character_piece_closes_before_a_quoted_comment():
+    assert _parse("LONGSTR = 'start&'", "CONTINUE  'x' / 'note'")["longstr"] == "startx"
