@@ -9,8 +9,8 @@ import pytest
 
 from radps_seq.errors import RadpsError
 from radps_seq.loops import _extension_problems, loop_spec, run_with_loops
+from radps_seq.recipes.radio.descriptor import write_descriptor
 from radps_seq.reduction import ReductionRequest
-from radps_seq.sim.radio.descriptor import write_descriptor
 
 ALMA = str(Path(__file__).resolve().parents[1] / "cascades" / "alma")
 

@@ -111,13 +111,13 @@ def process_job(spec: JobSpec, parents: Mapping[str, JobOutcome], ctx: RunContex
         )
     folder, parts, key, reason = verdict.folder, verdict.parts, verdict.key, verdict.reason
     if verdict.action == REUSE:
-        return _cached(spec, folder, verdict.manifest, parts, start, worker)
+        return _cached(spec, folder, verdict.manifest, parts, verdict.inputs, start, worker)
     inputs = verdict.inputs
     with store.lock(spec.id) as waited:
         if waited and not spec.forced:  # another run held the job: it may have finished it
             action, _, manifest = decide(folder, key, parts, spec.previous, None)
             if action == "reuse":
-                return _cached(spec, folder, manifest, parts, start, worker)
+                return _cached(spec, folder, manifest, parts, inputs, start, worker)
         damaged = None if ctx.dummy else check_inputs(inputs, parents, store.folder)
         if damaged:
             return _failed_early(spec, start, worker, damaged)
@@ -190,8 +190,15 @@ def produced_outcome(
 
 
 def _cached(
-    spec: JobSpec, folder: Path, manifest: Mapping[str, Any], parts: Any, start: float, worker: str
+    spec: JobSpec,
+    folder: Path,
+    manifest: Mapping[str, Any],
+    parts: Any,
+    inputs: list[FileRef],
+    start: float,
+    worker: str,
 ) -> JobOutcome:
+    refresh_sof(folder, inputs)
     outcome = produced_outcome(spec, folder, manifest, parts, CACHED, REUSED)
     end = time.time()
     outcome.wall_s = end - start
@@ -227,7 +234,7 @@ def run_attempt(
     tmp = None
     try:
         tmp = store.new_tmp(spec.task, spec.id)
-        write_job_files(tmp, final, spec, inputs)
+        write_job_files(tmp, spec, inputs)
         if spec.recipe.kind == DUMMY:
             products, qc, effect = placeholders(tmp, spec), {}, None
             cpu = time.thread_time() - cpu_start
@@ -300,17 +307,43 @@ def description(spec: JobSpec) -> dict[str, Any]:
     }
 
 
-def write_job_files(tmp: Path, final: Path, spec: JobSpec, inputs: list[FileRef]) -> None:
-    """The EDPS job folder: SOF, parameters, reproducing command."""
-    write_text(tmp / "input.sof", "".join(f"{r.path} {r.category}\n" for r in inputs))
+def sof_text(inputs: list[FileRef]) -> str:
+    return "".join(f"{r.path} {r.category}\n" for r in inputs)
+
+
+def refresh_sof(folder: Path, inputs: list[FileRef]) -> None:
+    """A reused job's ``input.sof`` names its inputs where they are *now*.
+
+    Job ids and cache keys survive moving the inputs or the work directory, so the job
+    is reused; its SOF, written where the files were when it ran, would make
+    ``command.sh`` read paths that are gone. Rewritten only when it differs (a no-op
+    re-run writes nothing) and only where the folder is writable.
+    """
+    path = folder / "input.sof"
+    text = sof_text(inputs)
+    try:
+        if path.read_text() == text:
+            return
+        tmp = path.with_name(f".input.sof.{os.getpid()}")
+        write_text(tmp, text)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only work directory: reuse needs nothing from the SOF
+
+
+def write_job_files(tmp: Path, spec: JobSpec, inputs: list[FileRef]) -> None:
+    """The EDPS job folder: SOF, parameters, and a reproducing command that works from
+    wherever the folder is (it changes into its own folder first)."""
+    write_text(tmp / "input.sof", sof_text(inputs))
     write_text(tmp / "parameters.json", json.dumps(spec.parameters, sort_keys=True))
     if spec.recipe.kind == EXTERNAL and spec.recipe.tool is not None:
-        command = shlex.join(external_command(spec.recipe, spec.parameters, final))
+        command = shlex.join(external_command(spec.recipe, spec.parameters, Path(".")))
     else:
-        command = f"exec radps-seq exec-job {shlex.quote(str(final))}"
+        command = "exec radps-seq exec-job ."
     write_text(
         tmp / "command.sh",
-        f"#!/bin/sh\n# Re-runs job {spec.id} (task {spec.task}) from its folder.\n{command}\n",
+        f"#!/bin/sh\n# Re-runs job {spec.id} (task {spec.task}) from its folder.\n"
+        f'cd "$(dirname "$0")" || exit 1\n{command}\n',
         mode=0o755,
     )
 

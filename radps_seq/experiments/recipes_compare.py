@@ -185,7 +185,7 @@ def compare_all(workflow: Any, recipes: Mapping[str, Sequence[Mapping[str, Any]]
     """Derive the cascade for every recipe's use case and compare; the JSON report."""
     from ..derive.request import derive
     from ..headers import scan
-    from ..sim.radio.descriptor import write_descriptor
+    from ..recipes.radio.descriptor import write_descriptor
 
     cases = load_use_cases(workflow)
     sets = set(workflow.parameters.sets) if workflow.parameters is not None else set()

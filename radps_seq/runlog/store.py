@@ -92,8 +92,23 @@ def dumps(value: Any) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True, default=str)
 
 
-def _alive(pid: int | None) -> bool:
-    """Whether process ``pid`` of this host still exists."""
+def process_started(pid: int) -> float | None:
+    """When process ``pid`` started (epoch seconds), where the system says (Linux
+    ``/proc``); None elsewhere or when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rpartition(")")[2].split()
+        with open("/proc/stat") as handle:
+            boot = next(float(line.split()[1]) for line in handle if line.startswith("btime "))
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _alive(pid: int | None, since: float | None = None) -> bool:
+    """Whether process ``pid`` of this host, the one that was running at ``since``, still
+    exists. A process with that pid that started after ``since`` is another one: the
+    system reused the number of a process that was killed."""
     if not pid:
         return False
     try:
@@ -101,8 +116,9 @@ def _alive(pid: int | None) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:  # another user's process
-        return True
-    return True
+        pass
+    started = process_started(pid) if since is not None else None
+    return started is None or started <= since + 1.0  # /proc's start time is in ticks
 
 
 class RunLog:
@@ -214,7 +230,7 @@ class RunLog:
             " WHERE r.status = 'running' AND o.host = :host", {"host": host})])  # fmt: skip
         dead = []
         for reduction_id, started, workflow, planner, pid in running:
-            if _alive(pid):
+            if _alive(pid, started):
                 continue
             where = {"id": reduction_id, "now": time.time()}
             summary = dumps({"error": f"its process {pid} on {host} ended without finishing it"})

@@ -109,7 +109,7 @@ def test_compare_recipe_on_an_empty_graph_reports_everything_missing():
 
 def _use_case(tmp_path, name, workflow):
     from radps_seq.experiments.recipes_compare import load_use_cases
-    from radps_seq.sim.radio.descriptor import write_descriptor
+    from radps_seq.recipes.radio.descriptor import write_descriptor
 
     raw = tmp_path / "raw"
     write_descriptor(raw / "eb.fits", {"ms.descr": "MEASUREMENT_SET", "obs.id": "uid_x",

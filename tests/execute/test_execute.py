@@ -37,7 +37,7 @@ def test_run_writes_edps_job_folders_and_summary(tmp_path, workdir):
     assert sum(line.endswith(" FLAT") for line in sof) == 2
     assert json.loads(read(folder / "parameters.json")) == {"categories": ["MASTER_FLAT"]}
     assert "combining 3 inputs" in read(folder / "job.log")
-    assert f"exec-job {folder}" in read(folder / "command.sh")
+    assert read(folder / "command.sh").endswith("exec radps-seq exec-job .\n")
 
     science = [j for j in summary["jobs"] if j["task"] == "science"]
     delivered = sorted(

@@ -71,6 +71,25 @@ def test_moving_inputs_and_work_directory_reuses_every_job(reduced, tmp_path):
     assert {r["cache_reason"] for r in latest} == {"reused: cache key matches"}
 
 
+def test_a_moved_job_folder_still_reproduces_its_job(reduced, tmp_path):
+    """After the move, the reused jobs' SOFs name the inputs where they are now, and
+    ``command.sh`` re-runs the job from its new folder (the old places are gone)."""
+    site = tmp_path / "elsewhere"
+    shutil.copytree(reduced / "raw", site / "raw-moved", copy_function=shutil.copy2)
+    shutil.copytree(reduced / "w", site / "work", copy_function=shutil.copy2, symlinks=True)
+    again = reduce("raw-moved", "work", site)
+    dark = next(j for j in again["jobs"] if j["task"] == "dark")
+    folder = site / "work" / "products" / "dark" / dark["id"]
+    sof = [Path(line.rpartition(" ")[0]) for line in (folder / "input.sof").read_text().splitlines()]
+    assert sof and all(path.is_file() and site in path.parents for path in sof)
+    old_product = next(folder.glob("*.fits"))
+    old_product.unlink()
+    done = subprocess.run(["sh", str(folder / "command.sh")], capture_output=True, text=True,
+                          cwd=tmp_path, env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr
+    assert old_product.is_file()
+
+
 def test_a_changed_input_at_the_new_place_reruns_only_its_jobs(reduced, tmp_path):
     site = tmp_path / "moved"
     shutil.copytree(reduced / "raw", site / "raw2", copy_function=shutil.copy2)

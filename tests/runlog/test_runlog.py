@@ -1,6 +1,7 @@
 """The run log: contract columns, what is known before vs measured, states, export."""
 
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from radps_seq.errors import RadpsError
 from radps_seq.execute import execute
 from radps_seq.runlog import RUN_COLUMNS, RunLog, RunLogError, export_runs, load_runs
+from radps_seq.runlog.store import process_started
 from tests.execute import recipes_for_tests  # noqa: F401 - registers the test recipes
 from tests.execute.helpers import Cascade, bfs
 
@@ -160,3 +162,22 @@ def test_store_updates_states_and_reductions(tmp_path):
         assert log.job_states("r1") == {"a": "running", "b": "pending"}
         assert log.reduction("r1")["planner"] == "dfs"
         assert log.reduction("nope") is None
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="process start times from /proc")
+def test_a_reused_pid_does_not_keep_a_killed_reduction_running(tmp_path):
+    """The owner's pid now names a process that started after the reduction did (the
+    system reused the number): the reduction is marked killed, not left running."""
+    with RunLog(tmp_path) as log:
+        for name in ("alive", "reused"):
+            log.start_reduction(
+                name, workflow="w", targets=["t"], inputs=[], planner="bfs", plan={"order": []}
+            )
+            log.set_states(name, {"a": ("t", "running")})
+        this_process = process_started(os.getpid())
+        log._sql([("UPDATE reductions SET started_ts = :ts WHERE id = 'reused'",
+                   {"ts": this_process - 3600})])
+        dead = log.mark_dead()
+        assert [d["id"] for d in dead] == ["reused"]
+        assert log.reduction("reused")["status"] == "killed"
+        assert log.reduction("alive")["status"] == "running"

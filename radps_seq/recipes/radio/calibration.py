@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..registry import Product, RecipeError, RecipeInput, RecipeResult
+from .descriptor import read_descriptor, tables_hash
 from .products import CALTABLE, MS, REFANT, one, pack, unpack
 from .stage import OBS_FILE, casa_stage, flagged_fraction, observation
 
@@ -25,8 +26,6 @@ from .stage import OBS_FILE, casa_stage, flagged_fraction, observation
 @casa_stage("radio_import")
 def radio_import(casa, inputs: list[RecipeInput], params: dict[str, Any], scratch: Path) -> RecipeResult:
     """Check the measurement set against its descriptor, copy it in and inspect it."""
-    from radps_seq.sim.radio.descriptor import read_descriptor, tables_hash
-
     descriptor = inputs[0].path
     keywords = read_descriptor(descriptor)
     source = Path(descriptor).parent / str(keywords.get("ms.name", ""))

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from radps_seq.recipes.radio.descriptor import tables_hash, write_descriptor
+
 from ..base import SimulationError, summary_record
 from . import corrupt
-from .descriptor import tables_hash, write_descriptor
 from .observe import FLUX_CAL, PHASE_CAL, TARGET, Layout, make_ms
 
 BANDS = {"L": 1.5, "C": 5.0, "X": 10.0}

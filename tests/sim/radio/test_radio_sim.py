@@ -10,9 +10,14 @@ from radps_seq.cascade.loader import load_workflow
 from radps_seq.derive import classify
 from radps_seq.headers import scan
 from radps_seq.recipes.radio.casa import installed
+from radps_seq.recipes.radio.descriptor import (
+    card_name,
+    read_descriptor,
+    tables_hash,
+    write_descriptor,
+)
 from radps_seq.sim import SimulationError
 from radps_seq.sim.radio import corrupt
-from radps_seq.sim.radio.descriptor import card_name, read_descriptor, tables_hash, write_descriptor
 
 pytestmark = pytest.mark.skipif(not installed(), reason="needs the casa extra")
 
