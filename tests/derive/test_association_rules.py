@@ -321,3 +321,9 @@ def test_a_candidate_at_the_far_edge_of_an_asymmetric_range_is_found():
     index = RuleIndex(_candidates(TRIGGER_MJD - 3, TRIGGER_MJD + 3),
                       MatchRule(("det.binx",), time_range=RelativeTimeRange(-1, 3)), ["det.binx"])
     assert [(d, c.identity) for d, c in index.matches(trigger(), 1)] == [(3.0, "id1")]
+
+
+def test_a_closer_candidate_after_the_trigger_beats_several_before_it():
+    index = RuleIndex(_candidates(TRIGGER_MJD - 0.3, TRIGGER_MJD - 0.5, TRIGGER_MJD + 0.1),
+                      MatchRule(("det.binx",), time_range=ONE_WEEK), ["det.binx"])
+    assert [c.identity for _, c in index.matches(trigger(), 1)] == ["id2"]

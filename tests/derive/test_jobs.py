@@ -237,3 +237,9 @@ def test_a_dynamic_parameter_of_a_task_fed_by_jobs_sees_their_triggers():
     (job,) = by_task(derive(collect_workflow("w", [stack]), _frames()))["stack"]
     # the triggers carry no product category of their own yet
     assert job.dynamic_parameters == {"frames": [(n, "UNKNOWN") for n in ("r1.fits", "r2.fits", "v1.fits", "v2.fits")]}
+
+
+def test_unmatched_alternatives_with_conditions_are_still_reported_missing():
+    workflow = _with_flats(alternative_associated_inputs(), twilight_condition=lambda p: True)
+    job, _ = _object_job(derive(workflow, [obj("s.fits", SCIENCE_MJD)]))
+    assert job.missing == ["MASTER_FLAT (none of the alternatives matched: twilight or dome)"]

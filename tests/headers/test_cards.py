@@ -80,6 +80,7 @@ def test_an_unterminated_piece_keeps_the_rest_of_its_card():
         ("OBJECT  = 'a'''''", "a''"),
         ("HIERARCH ESO DET CHIPS=4", 4),
         ("HIERARCH X= 3", 3),
+        ("HIERARCH ESO OBS NAME = 'a=b' / c=d", "a=b"),
     ],
 )
 def test_card_value_edges(card, expected):

@@ -322,3 +322,105 @@ def test_guarded_replan_checks_each_new_order_and_keeps_the_running_skips(caplog
     assert third.planner == "p4" and third.order == ["raw", "spare", "s1", "s2", "use"]
     assert [call[1] for call in sequencer.seen] == [first, first, second, second]
     assert all(call[0] is g and call[2] is observed and call[3] is context for call in sequencer.seen)
+
+
+def test_each_violation_says_in_words_what_is_wrong():
+    g = diamond()
+    g.nodes["d"]["skippable"] = True
+    job(g, "orphan", "t", complete=False)
+    plan = Plan("p", ["a", "b", "c", "orphan", "a"], skip=["d", "b", "b"])
+    assert sorted(str(v) for v in check(plan, g)) == sorted([
+        "duplicate: a: in order: listed at 0 and again at 4",
+        "incomplete: orphan: in order: incomplete jobs are never planned",
+        "missing: d: complete job not in the order",
+        "target-skipped: d: a target job cannot be skipped",
+        f"not-skippable: b: task {g.nodes['b']['task']!r} is not declared skippable",
+        "duplicate: b: in skip: listed at 1 and again at 2",
+    ])
+    (order,) = check(Plan("p", ["b", "a", "c", "d"]), g)
+    assert str(order) == "order: b: at 0, before its parent a at 1"
+
+
+def _bare(graph):
+    """The graph without the optional attributes (slot, passthrough, skippable)."""
+    for _, _, attrs in graph.edges(data=True):
+        attrs.pop("slot", None)
+        attrs.pop("passthrough", None)
+    for attrs in graph.nodes.values():
+        attrs.pop("skippable", None)
+    return graph
+
+
+def test_edges_without_slot_or_passthrough_are_main_inputs_without_pass_through():
+    g = _bare(chain_with_skippables())
+    for name in ("s1", "s2"):
+        g.nodes[name]["skippable"] = True
+    # no pass-through recorded: skipping s2 leaves `use` without its main input
+    assert kinds(check(Plan("p", ["raw", "s1", "s2", "use"], skip=["s2"]), g)) == [("left-incomplete", "use")]
+    assert kinds(check(Plan("p", ["raw", "s1", "s2", "use"], skip=["raw"]), g)) == [
+        ("left-incomplete", "s1"), ("not-skippable", "raw")
+    ]
+    g.edges["s1", "s2"]["passthrough"] = True
+    # s1 hands on raw's product through an edge that names no slot: the main one
+    assert check(Plan("p", ["raw", "s1", "s2", "use"], skip=["s1"]), g) == []
+
+
+def test_a_short_slot_counts_the_parents_that_still_deliver():
+    g = nx.DiGraph()
+    for name in ("a", "b"):
+        job(g, name, "fix", skippable=True)
+    job(g, "kept", "fix")
+    job(g, "use", "science", {"a": "CAL", "b": "CAL", "kept": "CAL"}, min_ret={"CAL": 2})
+    found = check(Plan("p", ["a", "b", "kept", "use"], skip=["a", "b"]), g)
+    assert [str(v) for v in found] == [
+        "left-incomplete: use: slot 'CAL' gets 1 of the 2 inputs it needs after the skips"
+    ]
+    # one more is needed: the latest culprit runs, the other stays skipped
+    assert legal_skips(g, ["a", "b", "kept", "use"], ["a", "b"]) == {"a"}
+
+
+def test_a_slot_short_of_its_minimum_without_any_skip_is_not_blamed():
+    g = nx.DiGraph()
+    job(g, "cal", "calib", files=1, skippable=True)
+    job(g, "sci", "science", {"cal": "CAL"}, min_ret={"CAL": 2})
+    assert check(Plan("p", ["cal", "sci"], skip=["cal"]), g) == []
+
+
+def test_skipped_parents_shared_by_two_consumers_are_undone_once():
+    g = nx.DiGraph()
+    for name in ("a", "b"):
+        job(g, name, "fix", skippable=True)
+    for name in ("u1", "u2"):
+        job(g, name, "science", {"a": "CAL", "b": "CAL"}, min_ret={"CAL": 1})
+    assert legal_skips(g, ["a", "b", "u1", "u2"], ["a", "b"]) == {"a"}
+
+
+def test_pass_through_looks_past_other_slots_and_incomplete_parents():
+    g = nx.DiGraph()
+    job(g, "cal", "calib", files=1)
+    job(g, "broken", "fix", complete=False)
+    job(g, "raw", "ingest", files=1)
+    job(g, "s1", "fix", {"cal": "CAL", "broken": "main", "raw": "main"}, skippable=True,
+        min_ret={"main": 1})
+    job(g, "use", "science", {"s1": "main"}, target=True)
+    # s1's calibration and its incomplete parent come first; raw still hands on
+    assert check(Plan("p", ["cal", "raw", "s1", "use"], skip=["s1"]), g) == []
+
+
+def test_a_skipped_job_that_declares_no_main_slot_hands_on_only_what_its_parents_give():
+    g = nx.DiGraph()
+    job(g, "s0", "fix", skippable=True)
+    job(g, "s1", "fix", {"s0": "main"}, skippable=True)
+    job(g, "use", "science", {"s1": "main"}, target=True)
+    del g.nodes["s1"]["slots"]["main"]
+    assert kinds(check(Plan("p", ["s0", "s1", "use"], skip=["s0", "s1"]), g)) == [("left-incomplete", "use")]
+    assert check(Plan("p", ["s0", "s1", "use"], skip=["s1"]), g) == []
+
+
+def test_repair_keeps_legal_skips_of_a_graph_without_complete_flags_and_drops_target_skips():
+    g = chain_with_skippables()
+    for attrs in g.nodes.values():
+        del attrs["complete"]
+    assert repair(Plan("p", ["raw", "s1", "s2", "use"], skip=["s1"]), g).skip == ["s1"]
+    g.nodes["use"]["skippable"] = True
+    assert repair(Plan("p", ["raw", "s1", "s2", "use"], skip=["use", "s2"]), g).skip == ["s2"]
