@@ -243,3 +243,67 @@ def test_unmatched_alternatives_with_conditions_are_still_reported_missing():
     workflow = _with_flats(alternative_associated_inputs(), twilight_condition=lambda p: True)
     job, _ = _object_job(derive(workflow, [obj("s.fits", SCIENCE_MJD)]))
     assert job.missing == ["MASTER_FLAT (none of the alternatives matched: twilight or dome)"]
+
+
+def test_the_job_id_formula_is_stable():
+    """Job ids name work folders and run-log rows: changing how they are computed
+    silently re-runs every job of every existing work directory. The id of fixed
+    content is pinned here (an input outside the identity map counts by its path)."""
+    from radps_seq.derive.job import Job, JobInput
+
+    job = Job(id="", task="flat", recipe="run_flat",
+              inputs=[JobInput("FLAT", "main", file="raw/f1.fits"), JobInput("FLAT", "main", file="raw/f2.fits"),
+                      JobInput("MASTER_BIAS", "MASTER_BIAS", job="b1")],
+              parameters={"z": 1, "a": Path("/x/y")}, dynamic_parameters={"n": 2})
+    assert job.content_id({"raw/f1.fits": "sha-f1"}) == PINNED_JOB_ID
+
+
+PINNED_JOB_ID = "1dde8e0e08188638"
+
+
+def test_an_associated_task_input_is_wanted_only_where_its_task_condition_holds():
+    def long_exposures(params):
+        return params.get_keyword("exptime") > 30
+
+    bias_source = raw("BIAS", "BIAS", grouping=("det.binx",))
+    master = task("bias").with_main_input(bias_source).with_condition(long_exposures).build()
+    science = (task("object").with_main_input(raw("OBJECT", "OBJECT"))
+               .with_associated_input(master, ["MASTER_BIAS"]).with_meta_targets([SCIENCE]).build())
+    workflow = collect_workflow("w", [science])
+    frames = bias(2, SCIENCE_MJD - 0.2, exptime=60.0)
+    long_job = by_task(derive(workflow, [*frames, obj("long.fits", SCIENCE_MJD, exptime=60.0)]))["object"][0]
+    assert long_job.complete and [i.slot for i in long_job.inputs] == ["main", "MASTER_BIAS"]
+    short_job = by_task(derive(workflow, [*frames, obj("short.fits", SCIENCE_MJD, exptime=5.0)]))["object"][0]
+    assert short_job.complete and [i.slot for i in short_job.inputs] == ["main"]
+
+
+def test_a_failing_input_condition_names_the_input_the_task_and_the_file():
+    def broken(params):
+        return params.get_keyword("airmass") > 1
+
+    science = (task("object").with_main_input(raw("OBJECT", "OBJECT"))
+               .with_associated_input(raw("SKY", "SKY"), min_ret=0, condition=broken)
+               .with_meta_targets([SCIENCE]).build())
+    with pytest.raises(WorkflowError) as caught:
+        derive(collect_workflow("w", [science]), [obj("s.fits", SCIENCE_MJD)])
+    assert str(caught.value).split(": ", 1)[1] == (
+        "task 'object': condition of input 'SKY' broken() failed on s.fits: "
+        "TypeError: '>' not supported between instances of 'NoneType' and 'int'"
+    )
+
+
+def test_an_unknown_workflow_parameter_in_setup_keywords_names_the_data_source():
+    source = raw("OBJECT", "OBJECT", setup=("$setup_by",))
+    workflow = collect_workflow("w", [task("object").with_main_input(source).with_meta_targets([SCIENCE]).build()])
+    with pytest.raises(ParameterError, match=r"data source 'OBJECT'.*setup_by"):
+        derive(workflow, [obj("s.fits", SCIENCE_MJD)])
+
+
+def test_graph_edges_carry_the_input_slot_their_parent_fills():
+    bias_source = raw("BIAS", "BIAS", grouping=("det.binx",))
+    master = task("bias").with_main_input(bias_source).build()
+    science = (task("object").with_main_input(raw("OBJECT", "OBJECT"))
+               .with_associated_input(master, ["MASTER_BIAS"]).with_meta_targets([SCIENCE]).build())
+    derivation = derive(collect_workflow("w", [science]), bias(2, SCIENCE_MJD - 0.2) + [obj("s.fits", SCIENCE_MJD)])
+    master_job, science_job = derivation.jobs
+    assert derivation.graph.edges[master_job.id, science_job.id]["slot"] == "MASTER_BIAS"
