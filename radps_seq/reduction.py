@@ -51,8 +51,17 @@ class ReductionRequest:
     meta_targets: Sequence[str] = ()
     workflow_parameters: Mapping[str, Any] = field(default_factory=dict)
     parameter_set: str | None = None
+    #: Per-task recipe parameter overrides (``-rp TASK NAME VALUE``): they enter the
+    #: job ids, and so the cache keys, of the tasks they change and of their descendants.
+    recipe_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: The parameter set to take the recipe parameters from (``-rps``).
+    recipe_parameter_set: str | None = None
     association_preference: str | None = None
     planner: str = DEFAULT_PLANNER
+    #: A proposed plan (``order``, ``skip``: job ids) to run instead of the planner's
+    #: proposal; the guard checks it like any other, so an illegal one is refused and
+    #: the baseline runs with the refusal on record.
+    plan: Mapping[str, Any] | None = None
     model: str | None = None
     objective: str = "makespan"
     skip_threshold: float | None = None
@@ -83,14 +92,20 @@ class ReductionRequest:
         return cls(**{k: v for k, v in options.items() if v is not None})
 
     def derivation_options(self) -> dict[str, Any]:
-        preference = {"association_preference": self.association_preference}
-        return {
+        options = {
             "tasks": list(self.tasks),
             "meta_targets": list(self.meta_targets),
             "workflow_parameters": dict(self.workflow_parameters),
             "parameter_set_name": self.parameter_set,
-            **(preference if self.association_preference is not None else {}),
         }
+        # only when given, so the derivation cache keys of requests without them stay
+        if self.association_preference is not None:
+            options["association_preference"] = self.association_preference
+        if self.recipe_parameters:
+            options["recipe_parameters"] = {t: dict(p) for t, p in self.recipe_parameters.items()}
+        if self.recipe_parameter_set is not None:
+            options["recipe_parameter_set_name"] = self.recipe_parameter_set
+        return options
 
     def plan_context(self) -> PlanContext:
         from .plan import PlanContext
@@ -176,6 +191,15 @@ def propose(request: ReductionRequest, derivation: Derivation) -> Plan:
     return sequencer_for(request).propose(derivation.graph, request.plan_context())
 
 
+def given_plan(request: ReductionRequest) -> Plan | None:
+    """The plan the request brings, if any, read as a plan file is (unchecked)."""
+    if request.plan is None:
+        return None
+    from .plan.plan import Plan
+
+    return Plan.from_dict(dict(request.plan), source="the request's plan")
+
+
 def require_targets(derivation: Derivation, request: ReductionRequest) -> None:
     """A reduction with nothing to produce is a mistake in the request: say which."""
     graph = derivation.graph
@@ -219,7 +243,7 @@ def check_request(
     require_targets(derivation, request)
     sequencer = sequencer_for(request)
     context = request.plan_context()
-    proposal = sequencer.propose(derivation.graph, context)
+    proposal = given_plan(request) or sequencer.propose(derivation.graph, context)
     prepared = prepare(
         derivation.graph,
         workdir=request.workdir,

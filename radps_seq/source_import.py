@@ -20,6 +20,7 @@ import importlib.util
 import linecache
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,12 @@ class _SourceFinder(importlib.abc.MetaPathFinder):
         return spec
 
 
+#: ``sys.meta_path`` is replaced, never changed in place: an import in another thread
+#: walks the list it read, and removing an entry from under it would make it skip the
+#: next finder (a module then "not found"). The lock keeps two replacements from racing.
+_META_PATH_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def from_source(*roots: str | os.PathLike) -> Iterator[None]:
     """Within the block, modules whose file is one of ``roots`` (files or folders) are
@@ -91,12 +98,13 @@ def from_source(*roots: str | os.PathLike) -> Iterator[None]:
         yield
         return
     finder = _SourceFinder(resolved)
-    sys.meta_path.insert(0, finder)
+    with _META_PATH_LOCK:
+        sys.meta_path = [finder, *sys.meta_path]
     try:
         yield
     finally:
-        with contextlib.suppress(ValueError):
-            sys.meta_path.remove(finder)
+        with _META_PATH_LOCK:
+            sys.meta_path = [f for f in sys.meta_path if f is not finder]
 
 
 def source_loader(module_name: str, path: str | os.PathLike) -> SourceOnlyLoader:

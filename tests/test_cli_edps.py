@@ -48,6 +48,9 @@ def test_recipe_parameters_on_the_command_line_and_their_errors(night):
     assert base["jobs"][0]["id"] != changed["jobs"][0]["id"]
     done = run("derive", "-w", "demo0", "-i", "raw", "-rp", "biass", "kappa", "3", cwd=night)
     assert done.returncode == 2 and "unknown task 'biass'" in done.stderr
+    done = run("derive", "-w", "demo0", "-i", "raw", "-rp", "bias", "kapa", "3", cwd=night)
+    assert done.returncode == 2 and "unknown recipe parameter 'kapa'" in done.stderr
+    assert "known: iterations, kappa" in done.stderr  # what the cascade's parameter sets name
     done = run("derive", "-w", "demo0", "-i", "raw", "-rps", "nope", cwd=night)
     assert done.returncode == 2 and "parameter set 'nope' does not exist" in done.stderr
 

@@ -125,3 +125,38 @@ def test_run_with_nothing_to_reduce_is_an_error(tmp_path: Path):
     result = run("run", "-w", DEMO0, "-i", "empty-folder", "--workdir", "w", "--dummy", "--no-track", cwd=tmp_path)
     assert result.returncode == 2
     assert "nothing to reduce" in result.stderr and "empty-folder" in result.stderr
+
+
+def test_run_takes_recipe_parameters_like_derive(night: Path):
+    def ids(*extra: str) -> dict[str, str]:
+        done = run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--dummy", "--no-track",
+                   "--format", "json", *extra, cwd=night)
+        assert done.returncode == 0, done.stderr
+        return {j["task"]: j["id"] for j in json.loads(done.stdout)["jobs"] if j["task"] != "object"}
+
+    plain = ids()
+    changed = ids("-rp", "flat", "kappa", "2")
+    assert changed["bias"] == plain["bias"] and changed["flat"] != plain["flat"]
+    folder = night / "w" / "products" / "flat" / changed["flat"]
+    assert json.loads((folder / "parameters.json").read_text()) == {"kappa": 2}
+    derived = json.loads(run("derive", "-w", DEMO0, "-i", "raw", "-rp", "flat", "kappa", "2",
+                             "--format", "json", cwd=night).stdout)
+    assert {j["id"] for j in derived["jobs"] if j["task"] == "flat"} == {changed["flat"]}  # as derive says
+    strict = ids("-rps", "strict")
+    assert strict["bias"] != plain["bias"] and strict["flat"] != changed["flat"]
+    for args, named in ((("-rp", "flat", "kapa", "2"), "unknown recipe parameter 'kapa'"),
+                        (("-rp", "flatt", "kappa", "2"), "unknown task 'flatt'"),
+                        (("-rp", "flat", "kappa", "high"), "expected a number")):
+        done = run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--dummy", "--no-track", *args, cwd=night)
+        assert done.returncode == 2 and named in done.stderr, done.stderr
+
+
+def test_run_with_a_plan_file_that_the_guard_refuses_runs_the_baseline(night: Path):
+    derived = json.loads(run("derive", "-w", DEMO0, "-i", "raw", "--format", "json", cwd=night).stdout)
+    (night / "plan.json").write_text(json.dumps({"order": [j["id"] for j in derived["jobs"]][::-1]}))
+    done = run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--dummy", "--no-track", "--plan", "plan.json",
+               "--format", "json", cwd=night)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["planner"] == "bfs" and "refused by the guard" in done.stderr
+    both = run("run", "-w", DEMO0, "-i", "raw", "--workdir", "w", "--plan", "plan.json", "--planner", "dfs", cwd=night)
+    assert both.returncode == 2 and "not both" in both.stderr

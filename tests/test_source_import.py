@@ -76,3 +76,15 @@ def test_code_other_than_the_hashed_code_is_refused():
     check_version(recipe, ref)
     with pytest.raises(RecipeCallError, match="changed after the run was planned"):
         check_version(recipe, RecipeRef("function", "recipe", "1+000000000000", "t"))
+
+
+def test_an_import_walking_the_finders_meanwhile_skips_none(tmp_path):
+    # another thread's import walks sys.meta_path while a cascade's block ends: taking
+    # the block's finder out of that very list made the walk skip the next finder
+    with from_source(tmp_path):
+        walked = sys.meta_path
+        finders = iter(walked)
+        first = next(finders)  # the other import asks the first finder, then the block ends
+        expected = list(walked)
+    assert [first, *finders] == expected
+    assert first not in sys.meta_path  # the block's finder is gone all the same

@@ -14,11 +14,15 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .store import ServiceStore
+
+#: How often a service writes that it is alive (its lease is :data:`store.LEASE_S`).
+HEARTBEAT_S = 2.0
 
 
 @dataclass
@@ -44,10 +48,14 @@ class Dispatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.instance: str | None = None
 
     def start(self) -> None:
+        """Register this service on the database, take back what gone services left
+        running (never what a live one on the same database runs), start the queue."""
         self.logs.mkdir(parents=True, exist_ok=True)
-        self.store.requeue_interrupted()
+        self.instance = self.store.register()
+        self.store.requeue_interrupted(keep=self.instance)
         self._thread = threading.Thread(target=self._loop, name="radps-dispatch", daemon=True)
         self._thread.start()
 
@@ -55,8 +63,12 @@ class Dispatcher:
         self._wake.set()
 
     def _loop(self) -> None:
+        beat = time.monotonic()
         while not self._stop.is_set():
             try:
+                if self.instance is not None and time.monotonic() - beat >= HEARTBEAT_S:
+                    self.store.heartbeat(self.instance)
+                    beat = time.monotonic()
                 self.step()
             except Exception as exc:  # a database hiccup must not end the queue
                 print(f"dispatcher: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -84,7 +96,7 @@ class Dispatcher:
                 inputs = tuple(row["request"]["kwargs"]["inputs"])
                 if any(_overlaps(inputs, w.inputs) for w in self.running.values()):
                     continue
-                if self.store.claim(row["id"]):
+                if self.store.claim(row["id"], self.instance):
                     self._spawn(row["id"], inputs)
 
     def _spawn(self, reduction_id: str, inputs: tuple[str, ...]) -> None:
@@ -120,8 +132,11 @@ class Dispatcher:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     worker.process.wait(timeout)
                 worker.log.close()
-                self.store.update(reduction_id, only_if=("running",), status="queued", worker_pid=None)
+                self.store.update(reduction_id, only_if=("running",), status="queued", worker_pid=None,
+                                  owner=None)
             self.running.clear()
+        if self.instance is not None:
+            self.store.unregister(self.instance)
 
     def counts(self) -> dict[str, int]:
         with self._lock:

@@ -14,6 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 Scalar = str | int | float | bool | None
 
 
+class PlanBody(BaseModel):
+    """A proposed plan: the job ids in the order to run them, and those to skip."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order: list[str] = Field(max_length=100000, description="Job ids (of the derived graph) in run order.")
+    skip: list[str] = Field(default_factory=list, max_length=100000, description="Job ids to skip.")
+
+
 class ReductionBody(BaseModel):
     """``POST /reductions``: what to reduce, with which cascade and planner."""
 
@@ -29,11 +38,17 @@ class ReductionBody(BaseModel):
     workflow_parameters: dict[str, Scalar] = Field(default_factory=dict)
     parameter_set: str | None = Field(default=None, max_length=200)
     recipe_parameters: dict[str, dict[str, Scalar]] = Field(
-        default_factory=dict, description="Per-task recipe parameter overrides (not supported yet: must be empty)."
+        default_factory=dict, max_length=200,
+        description="Per-task recipe parameter overrides, {task: {name: value}}, as derive's -rp TASK NAME VALUE.",
     )
+    recipe_parameter_set: str | None = Field(default=None, max_length=200,
+                                             description="Parameter set to take the recipe parameters from (-rps).")
     association_preference: Literal["raw", "master", "raw_per_quality_level", "master_per_quality_level"] | None = None
     planner: str | None = Field(default=None, max_length=100,
                                 description="dfs, bfs, type, dynamic, random, critical-path, learned")
+    plan: PlanBody | None = Field(default=None, description=(
+        "A proposed plan instead of a planner's (job ids from a derivation-only request); the guard "
+        "checks it, and a refused one is replaced by the baseline, with the reasons on record."))
     model: str | None = Field(default=None, max_length=300,
                               description="Learned planner model: models:/NAME/VERSION or a model folder name.")
     objective: Literal["makespan", "interactive"] | None = None

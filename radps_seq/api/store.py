@@ -11,6 +11,8 @@ reads the queue back from here; job states and plans come from the run log's
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -19,7 +21,7 @@ from typing import Any
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, select, update
 from sqlalchemy.engine import Engine
 
-from radps_seq.runlog.store import open_engine, runlog_url
+from radps_seq.runlog.store import _alive, open_engine, runlog_url
 
 #: Every status a reduction of the service can have; the last five are final.
 STATUSES = ("queued", "running", "derived", "succeeded", "partial", "failed", "cancelled")
@@ -41,6 +43,7 @@ service_reductions = Table(
     Column("result", Text),
     Column("error", Text),
     Column("worker_pid", Integer),
+    Column("owner", String(64)),  # the service instance whose worker runs it
     Column("mlflow_run", String(64)),
     Column("mlflow_experiment", String(64)),
     Column("created_ts", Float),
@@ -48,7 +51,21 @@ service_reductions = Table(
     Column("finished_ts", Float),
 )
 
+#: One row per service instance started on the database; a running reduction names
+#: its owner, so a service starting next to a live one leaves that one's work alone.
+service_instances = Table(
+    "service_instances",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_ts", Float, nullable=False),
+    Column("heartbeat_ts", Float, nullable=False),
+)
+
 _JSON = ("request", "derivation", "result")
+#: An instance that has not written its heartbeat for this long is gone (any host).
+LEASE_S = 30.0
 
 
 def new_id() -> str:
@@ -64,6 +81,7 @@ class ServiceStore:
         for attempt in range(5):  # two services starting on one database: see _create_tables
             try:
                 metadata.create_all(self.engine)
+                _add_owner_column(self.engine)
                 break
             except Exception:
                 if attempt == 4:
@@ -138,23 +156,66 @@ class ServiceStore:
         with self.engine.connect() as conn:
             return [_decode(r._mapping) for r in conn.execute(query)]
 
-    def claim(self, reduction_id: str) -> bool:
-        """Move a queued reduction to running; False when someone else (a cancel) won."""
+    def claim(self, reduction_id: str, owner: str | None = None) -> bool:
+        """Move a queued reduction to running; False when someone else (a cancel or
+        another service) won."""
         return self.update(
-            reduction_id, only_if=("queued",), status="running", started_ts=time.time()
+            reduction_id, only_if=("queued",), status="running", started_ts=time.time(), owner=owner
         )
 
-    def requeue_interrupted(self) -> int:
-        """Reductions left running by a service that stopped wait again, to resume."""
+    def register(self) -> str:
+        """A new service instance of this process: its id, heartbeat written now."""
+        instance, now = new_id(), time.time()
         with self.engine.begin() as conn:
-            return conn.execute(
-                update(service_reductions)
-                .where(service_reductions.c.status == "running")
-                .values(status="queued", worker_pid=None)
-            ).rowcount
+            conn.execute(service_instances.insert().values(
+                id=instance, host=socket.gethostname(), pid=os.getpid(), started_ts=now, heartbeat_ts=now))
+        return instance
+
+    def heartbeat(self, instance: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(service_instances).where(service_instances.c.id == instance)
+                         .values(heartbeat_ts=time.time()))
+
+    def unregister(self, instance: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(service_instances.delete().where(service_instances.c.id == instance))
+
+    def requeue_interrupted(self, keep: str | None = None) -> int:
+        """Reductions left running by a service that is gone wait again, to resume.
+
+        A reduction owned by a live instance (``keep``, or another service on the same
+        database) is left to it: gone means no instance row, a heartbeat older than
+        :data:`LEASE_S`, or a process of this host that no longer exists."""
+        with self.engine.connect() as conn:
+            instances = list(conn.execute(select(service_instances)))
+        live = sorted(row.id for row in instances if row.id == keep or _live(row))
+        table = service_reductions
+        query = update(table).where(table.c.status == "running")
+        if live:
+            query = query.where(table.c.owner.is_(None) | table.c.owner.notin_(live))
+        with self.engine.begin() as conn:
+            conn.execute(service_instances.delete().where(service_instances.c.id.notin_(live or [""])))
+            return conn.execute(query.values(status="queued", worker_pid=None, owner=None)).rowcount
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _live(instance: Any) -> bool:
+    """A fresh heartbeat, and on this host a process that is still the one that started
+    the instance (not another that the system gave the same pid)."""
+    if time.time() - instance.heartbeat_ts > LEASE_S:
+        return False
+    return instance.host != socket.gethostname() or _alive(instance.pid, instance.started_ts)
+
+
+def _add_owner_column(engine: Engine) -> None:
+    """Databases made before reductions had owners get the column (none own a row)."""
+    from sqlalchemy import inspect, text
+
+    if "owner" not in {c["name"] for c in inspect(engine).get_columns("service_reductions")}:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE service_reductions ADD COLUMN owner VARCHAR(64)"))
 
 
 def _decode(mapping: Mapping[str, Any]) -> dict[str, Any]:

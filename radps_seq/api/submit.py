@@ -40,6 +40,7 @@ def request_kwargs(body: ReductionBody, config: ServiceConfig) -> dict[str, Any]
         "tasks": list(body.targets),
         "meta_targets": list(body.meta_targets),
         "workflow_parameters": dict(body.workflow_parameters),
+        "recipe_parameters": {task: dict(values) for task, values in body.recipe_parameters.items()},
         "dummy": body.dummy,
         "force": body.force,
         "executor": config.executor,
@@ -48,13 +49,17 @@ def request_kwargs(body: ReductionBody, config: ServiceConfig) -> dict[str, Any]
         "tracking_uri": config.tracking_uri,
         "track": config.track,
     }
-    for name in ("parameter_set", "association_preference", "planner", "objective",
+    for name in ("parameter_set", "recipe_parameter_set", "association_preference", "planner", "objective",
                  "skip_threshold", "seed", "workers"):
         value = getattr(body, name)
         if value is not None:
             kwargs[name] = value
     if body.planner is not None:
         _check_planner(body.planner)
+    if body.plan is not None:
+        if body.planner is not None or body.model is not None:
+            raise Invalid("plan: give a planner (and model) or a plan, not both")
+        kwargs["plan"] = {"planner": "manual", **body.plan.model_dump()}
     if body.model is not None:
         try:
             kwargs["model"] = model_location(config.model_dirs, body.model)
@@ -81,12 +86,15 @@ def _check_targets(workflow: Any, body: ReductionBody) -> None:
         raise Invalid(str(exc)) from None
     unknown = sorted(set(body.recipe_parameters) - set(workflow.tasks))
     if unknown:
-        raise Invalid(f"recipe_parameters: unknown task(s) {', '.join(unknown)} of workflow {workflow.name!r}")
-    if any(body.recipe_parameters.values()):
-        raise Invalid(
-            "recipe_parameters: per-request recipe parameter overrides are not supported; "
-            "choose a parameter_set of the workflow's parameters file instead"
-        )
+        raise Invalid(f"recipe_parameters: unknown task(s) {', '.join(unknown)} of workflow {workflow.name!r}; "
+                      f"known tasks: {', '.join(workflow.tasks)}")
+    if body.recipe_parameters or body.recipe_parameter_set is not None:
+        from radps_seq.derive.request import parameter_set
+
+        try:
+            parameter_set(workflow, body.parameter_set, None, body.recipe_parameters, body.recipe_parameter_set)
+        except RadpsError as exc:
+            raise Invalid(f"recipe_parameters: {exc}") from None
 
 
 def _check_planner(name: str) -> None:
@@ -106,6 +114,8 @@ def planner_of(kwargs: dict[str, Any]) -> str:
 
     from radps_seq.reduction import ReductionRequest
 
+    if kwargs.get("plan"):
+        return kwargs["plan"]["planner"]
     default = next(f.default for f in fields(ReductionRequest) if f.name == "planner")
     return kwargs.get("planner", default)
 

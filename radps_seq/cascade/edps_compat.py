@@ -121,10 +121,12 @@ def edps_modules() -> Iterator[None]:
     Fresh module objects are made each time, so one workflow cannot leave state in
     them for the next. Whatever ``edps*`` entries existed before are restored
     untouched afterwards, and any the workflow created are removed. Holding a lock
-    keeps two threads loading workflows from seeing each other's modules.
+    keeps two threads loading workflows from seeing each other's modules; imports in
+    other threads go on meanwhile, so ``sys.modules`` is walked as a copy (a dict that
+    grows while a loop walks it raises RuntimeError).
     """
     with _LOCK:
-        saved = {name: module for name, module in sys.modules.items() if _is_edps(name)}
+        saved = {name: module for name, module in sys.modules.copy().items() if _is_edps(name)}
         for name in saved:
             del sys.modules[name]
         for name, names in EDPS_MODULES.items():
@@ -136,7 +138,7 @@ def edps_modules() -> Iterator[None]:
         try:
             yield
         finally:
-            for name in [n for n in sys.modules if _is_edps(n)]:
+            for name in [n for n in sys.modules.copy() if _is_edps(n)]:
                 del sys.modules[name]
             sys.modules.update(saved)
 

@@ -169,7 +169,8 @@ def _import_workflow_module(wkf: Path) -> dict[str, Any]:
                 raise
             raise error from exc
         finally:
-            for name in [n for n in sys.modules if n == prefix or n.startswith(prefix + ".")]:
+            # a copy: another thread's import may add a module while this walks the names
+            for name in [n for n in sys.modules.copy() if n == prefix or n.startswith(prefix + ".")]:
                 del sys.modules[name]
             if root_created:
                 sys.modules.pop(_PRIVATE_ROOT, None)

@@ -151,14 +151,19 @@ recipe_parameter_cli_options = [
 ]
 
 
+def per_task(triples: Sequence[tuple[str, str, str]]) -> dict[str, dict[str, str]]:
+    """``-rp TASK NAME VALUE`` triples as ``{task: {name: value}}`` (the last one wins)."""
+    found: dict[str, dict[str, str]] = {}
+    for task_name, name, value in triples:
+        found.setdefault(task_name, {})[name] = value
+    return found
+
+
 def recipe_parameter_options(options: dict[str, Any]) -> dict[str, Any]:
     """``-rp``/``-rps`` as derive arguments (only for commands that declare them)."""
     found: dict[str, Any] = {}
     if options.get("recipe_parameters"):
-        per_task: dict[str, dict[str, str]] = {}
-        for task_name, name, value in options["recipe_parameters"]:
-            per_task.setdefault(task_name, {})[name] = value
-        found["recipe_parameters"] = per_task
+        found["recipe_parameters"] = per_task(options["recipe_parameters"])
     if options.get("recipe_parameter_set"):
         found["recipe_parameter_set_name"] = options["recipe_parameter_set"]
     return found
@@ -219,6 +224,14 @@ def reduction_request(options: dict[str, Any]) -> Any:
     given["inputs"] = check_inputs(options["inputs"])
     if "workflow_parameters" in given:
         given["workflow_parameters"] = dict(given["workflow_parameters"])
+    if "recipe_parameters" in given:
+        given["recipe_parameters"] = per_task(given["recipe_parameters"])
+    if "plan" in given:
+        from ..plan import Plan
+
+        if options.get("planner") or options.get("model"):
+            raise RadpsError("give --planner (and --model) or --plan FILE, not both")
+        given["plan"] = Plan.load(given["plan"]).to_dict()
     if options.get("no_track"):
         given["track"] = False
     return ReductionRequest.from_options(given)

@@ -16,6 +16,7 @@ from .options import (
     emit,
     format_option,
     planner_options,
+    recipe_parameter_cli_options,
     reduction_request,
     scratch_workdir,
     verbose_option,
@@ -25,10 +26,13 @@ from .options import (
 
 @click.command()
 @derivation_options
+@with_options(recipe_parameter_cli_options)
 @with_options(planner_options)
 @click.option("--executor", type=click.Choice(["local", "dask"]), default=None,
               help=f"Local processes or a Dask cluster. {default_help('executor')}")
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
+@click.option("--plan", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Run this plan (JSON: order, skip) instead of a planner's; the guard checks it.")
 @click.option("--dummy", is_flag=True, help="Call no recipe: each job writes placeholder products.")
 @click.option("-n", "--dry-run", is_flag=True, help="Say what would run or be reused, and why.")
 @click.option("--force", is_flag=True, help="Recompute every job.")

@@ -1,8 +1,10 @@
-"""``-wp NAME VALUE`` checked against the workflow parameters a cascade knows.
+"""``-wp NAME VALUE`` and ``-rp TASK NAME VALUE`` checked against what a cascade knows.
 
 EDPS takes any name, so a typo (``-wp ilumination_correction false``) runs the reduction
 with the default without a word; here a name the cascade never reads, or a value of
 another type than the one in its parameters file, is refused with the names it knows.
+A task's recipe parameters are known from the parameter sets that set them for that
+task and from the task's own functions that read or write them.
 """
 
 from __future__ import annotations
@@ -30,16 +32,29 @@ def known_workflow_parameters(workflow: Workflow, sets: Any) -> dict[str, Any]:
     for keyword in keywords:
         if keyword.startswith("$"):
             known.setdefault(keyword[1:], None)
-    for name in _read_by_functions(workflow):
+    for name in _read_by_functions(workflow.tasks.values(), ("get_workflow_param",)):
         known.setdefault(name, None)
     return known
 
 
-def _read_by_functions(workflow: Workflow) -> set[str]:
-    """Names that the cascade's condition and parameter functions pass to
-    ``params.get_workflow_param`` (string constants of the functions that call it)."""
+def known_recipe_parameters(workflow: Workflow, sets: Any, task_name: str) -> dict[str, Any]:
+    """Every recipe parameter the cascade knows for one task, with an example value
+    (None when only the task's functions name it)."""
+    known: dict[str, Any] = {}
+    for parameter_set in sets.sets.values():
+        for key, value in parameter_set.recipe_parameters.get(task_name, {}).items():
+            known.setdefault(key, value)
+    uses = ("get_recipe_param", "recipe_parameters", "get_recipe_parameters")
+    for name in _read_by_functions([workflow.task(task_name)], uses):
+        known.setdefault(name, None)
+    return known
+
+
+def _read_by_functions(tasks: Any, uses: tuple[str, ...]) -> set[str]:
+    """Names that the tasks' condition, parameter and job-processing functions read or
+    set through one of ``uses`` (string constants of the functions that call them)."""
     functions: list[Any] = []
-    for task in workflow.tasks.values():
+    for task in tasks:
         functions += [task.condition, task.function, *task.dynamic_parameters.values()]
         functions += [*task.job_processing]
         functions += [getattr(i, "condition", None) for i in task.associated_inputs]
@@ -51,7 +66,7 @@ def _read_by_functions(workflow: Workflow) -> set[str]:
         if code is None:
             continue
         codes += [c for c in code.co_consts if hasattr(c, "co_consts")]
-        if "get_workflow_param" in code.co_names:
+        if any(use in code.co_names for use in uses):
             # parameter names are identifiers; a docstring (also a constant) is not one
             names.update(c for c in code.co_consts if isinstance(c, str) and c.isidentifier())
     return names
@@ -74,6 +89,28 @@ def check_overrides(workflow: Workflow, sets: Any, overrides: Mapping[str, Any])
             f"-wp {name} {value!r}: expected {_kind_name(expected)} like {expected!r} "
             f"(the value in {sets.origin or 'the parameters file'})"
         )
+
+
+def check_recipe_overrides(workflow: Workflow, sets: Any, overrides: Mapping[str, Mapping[str, Any]]) -> None:
+    """``-rp TASK NAME VALUE`` must name a task of the cascade and a recipe parameter the
+    cascade knows for it, with its type: a typo would otherwise run the recipe with its
+    default."""
+    for task_name, values in overrides.items():
+        recipe = workflow.task(task_name).recipe or "its function"  # an unknown task is an error
+        known = known_recipe_parameters(workflow, sets, task_name)
+        for name, value in values.items():
+            if name not in known:
+                raise ParameterError(
+                    f"task {task_name!r}: unknown recipe parameter {name!r} (recipe {recipe} of "
+                    f"{workflow.name}); known: "
+                    f"{', '.join(sorted(known)) or 'none (no parameter set of this cascade sets any for it)'}"
+                )
+            expected = known[name]
+            if expected is not None and not _same_kind(expected, value):
+                raise ParameterError(
+                    f"task {task_name!r}, recipe parameter {name!r} = {value!r}: expected "
+                    f"{_kind_name(expected)} like {expected!r} (the value in {sets.origin or 'the parameters file'})"
+                )
 
 
 def _same_kind(expected: Any, value: Any) -> bool:

@@ -13,7 +13,7 @@ from .associate import RAW_PER_QUALITY_LEVEL
 from .classify import Classification, classify
 from .drafts import Deriver
 from .graph import Derivation, build_job_graph, select_drafts
-from .overrides import check_overrides
+from .overrides import check_overrides, check_recipe_overrides
 
 
 def load(workflow: Workflow | str | os.PathLike) -> Workflow:
@@ -47,9 +47,11 @@ def parameter_set(
         chosen = chosen.with_overrides(overrides)
         check_overrides(workflow, sets, {k: chosen.workflow_parameters[k] for k in overrides})
     if recipe_overrides:
-        for task_name in recipe_overrides:
-            workflow.task(task_name)  # an unknown task is an error, not a silent no-op
         chosen = chosen.with_recipe_overrides(recipe_overrides)
+        check_recipe_overrides(workflow, sets, {
+            task_name: {k: chosen.recipe_parameters[task_name][k] for k in values}
+            for task_name, values in recipe_overrides.items()
+        })
     return chosen
 
 

@@ -83,6 +83,14 @@ def wait_final(client, reduction_id: str, timeout: float = 60.0, headers=None) -
         time.sleep(0.1)
 
 
+def wait_for(condition, timeout: float = 30.0) -> None:
+    """Poll ``condition()`` until it is true (bounded in time)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
 def free_port() -> int:
     import socket
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from .conftest import service_config, wait_final
+import pytest
+
+from .conftest import service_config, wait_final, wait_for
 
 
 def submit(client, **body):
@@ -134,15 +137,6 @@ def test_cancel_a_running_and_a_queued_reduction(site, tmp_path):
         assert client.get(f"/reductions/{queued}").json()["status"] == "cancelled"
 
 
-def wait_for(condition, timeout=30.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
 def job_states(client, reduction_id):
     return [job["state"] for job in client.get(f"/reductions/{reduction_id}").json()["jobs"]]
 
@@ -201,3 +195,58 @@ def test_a_reduction_running_when_the_service_stops_resumes_on_the_next_start(si
         record = wait_final(client, reduction, timeout=120)
     assert record["status"] == "succeeded"
     assert {job["state"] for job in record["jobs"]} <= {"succeeded", "cached"}
+
+
+def test_recipe_parameters_of_a_request_reach_the_job_ids_and_the_recipes(client, site):
+    plain = {j["task"]: j["id"] for j in submit(client, inputs=["night4"], execute=False).json()["jobs"]}
+    overridden = {"object": {"seconds": "0.2"}}
+    derived = submit(client, inputs=["night4"], execute=False, recipe_parameters=overridden)
+    assert derived.status_code == 201, derived.text
+    ids = {j["task"]: j["id"] for j in derived.json()["jobs"]}
+    assert ids["bias"] == plain["bias"] and ids["flat"] == plain["flat"]  # upstream of the change
+    assert ids["object"] != plain["object"]
+    assert derived.json()["request"]["recipe_parameters"] == overridden
+    record = wait_final(client, submit(client, inputs=["night4"], recipe_parameters=overridden).json()["id"])
+    assert record["status"] == "succeeded", record
+    assert {j["task"]: j["id"] for j in record["jobs"]} == ids
+    (product,) = record["products"][ids["object"]]
+    assert json.loads((Path(product).parent / "parameters.json").read_text()) == {"seconds": 0.2}
+    # the set the recipe parameters come from, as -rps does: every task changes
+    slow = {j["task"]: j["id"] for j in submit(client, inputs=["night4"], execute=False,
+                                               recipe_parameter_set="slow").json()["jobs"]}
+    assert all(slow[t] != plain[t] for t in plain)
+
+
+@pytest.mark.parametrize(("recipe_parameters", "named"), [
+    ({"biass": {"seconds": 1}}, "biass"),
+    ({"bias": {"secnds": 1}}, "'secnds'"),
+    ({"bias": {"seconds": "slow"}}, "expected a number"),
+])
+def test_a_recipe_parameter_the_cascade_does_not_know_is_refused_by_name(client, recipe_parameters, named):
+    response = submit(client, execute=False, recipe_parameters=recipe_parameters)
+    assert response.status_code == 422
+    assert named in response.json()["detail"] and "recipe_parameters" in response.json()["detail"]
+    assert client.get("/reductions").json()["total"] == 0  # nothing was recorded
+
+
+def test_a_proposed_plan_is_checked_by_the_guard_and_an_illegal_one_refused(client):
+    derived = submit(client, inputs=["night5"], execute=False).json()
+    by_task = {j["task"]: j["id"] for j in derived["jobs"] if j["task"] != "object"}
+    science = [j["id"] for j in derived["jobs"] if j["task"] == "object"]
+    legal = [by_task["bias"], by_task["flat"], *science]
+    accepted = wait_final(client, submit(client, inputs=["night5"], plan={"order": legal}).json()["id"])
+    assert accepted["status"] == "succeeded" and accepted["refused"] == []
+    assert accepted["plan"]["order"] == legal and accepted["planner"] == "manual"
+    # science before its calibrations, and a target skipped: refused, the baseline runs
+    illegal = {"order": [*science, by_task["flat"], by_task["bias"]], "skip": science[:1]}
+    response = submit(client, inputs=["night5"], plan=illegal, force=True)
+    assert response.status_code == 202 and response.json()["planner"] == "manual"
+    refused = wait_final(client, response.json()["id"])
+    assert refused["status"] == "succeeded", refused
+    kinds = sorted({reason.split(":")[0] for reason in refused["refused"]})
+    assert kinds == ["not-skippable", "order", "target-skipped"]
+    assert refused["planner"] == "bfs" and refused["plan"]["order"] != illegal["order"]
+    both = submit(client, inputs=["night5"], plan={"order": legal}, planner="dfs")
+    assert both.status_code == 422 and "not both" in both.json()["detail"]
+    unreadable = submit(client, inputs=["night5"], plan={"order": legal, "skp": []})
+    assert unreadable.status_code == 422 and "skp" in unreadable.json()["detail"]

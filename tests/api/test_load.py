@@ -27,7 +27,8 @@ def test_concurrent_submissions_are_all_recorded_once(served):
         responses = list(pool.map(post, range(DERIVATIONS + EXECUTIONS)))
     submit_s = time.monotonic() - started
     codes = [r.status_code for r in responses]
-    assert codes == [202] * EXECUTIONS + [201] * DERIVATIONS, [r.text for r in responses if r.status_code >= 300]
+    failed = [r.text for r in responses if r.status_code >= 300]
+    assert codes == [202] * EXECUTIONS + [201] * DERIVATIONS, f"{failed}\nservice log:\n{served.output()}"
     ids = [r.json()["id"] for r in responses]
     assert len(set(ids)) == len(ids)
     derived = responses[EXECUTIONS:]

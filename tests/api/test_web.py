@@ -67,3 +67,24 @@ def test_the_page_lists_reductions_and_shows_one_with_its_graph_plan_and_timelin
     assert page.locator("#refusal").is_hidden()
     assert page.locator("#products li").count() == sum(len(p) for p in record["products"].values())
     page.screenshot(path=str(tmp_path / "detail.png"), full_page=True)
+
+
+def test_the_page_shows_the_guards_refusal_of_a_proposed_plan(served, page):
+    client = served.client
+    derived = client.post("/reductions", json={"workflow": "demo0", "inputs": ["night5"], "execute": False}).json()
+    order = [job["id"] for job in derived["jobs"]][::-1]  # science first: its calibrations come later
+    run = client.post("/reductions", json={"workflow": "demo0", "inputs": ["night5"], "plan": {"order": order}})
+    assert run.status_code == 202, run.text
+    record = wait_final(client, run.json()["id"])
+    assert record["status"] == "succeeded" and record["refused"], record
+
+    page.goto(served.url + "/")
+    page.wait_for_selector("#token-form:not([hidden])")
+    page.fill("#token", SERVE_TOKEN)
+    page.click("#token-form button")
+    page.click(f"tr[data-id='{record['id']}'] a")
+    page.wait_for_selector("#refusal:not([hidden]) li")
+    assert "The guard refused the proposed plan" in page.inner_text("#refusal")
+    shown = page.eval_on_selector_all("#refusal li", "items => items.map(i => i.textContent)")
+    assert shown == record["refused"] and all(reason.startswith("order: ") for reason in shown)
+    assert page.locator("#plan li").count() == len(record["plan"]["order"])  # the baseline that ran

@@ -2,6 +2,7 @@ import importlib
 import shutil
 import sys
 import textwrap
+import threading
 import types
 from pathlib import Path
 
@@ -259,3 +260,52 @@ def test_functions_keep_working_after_their_modules_left(tmp_path):
 
 def test_tasks_are_cascade_tasks():
     assert all(isinstance(t, Task) for t in load_workflow("demo0").tasks.values())
+
+
+class _ImportsWhenCompared(str):
+    """A ``sys.modules`` key that, the first time the loader compares it while walking
+    the module names, makes another thread import a new module and waits for it: the
+    interleaving of a service thread importing while another loads a workflow."""
+
+    __hash__ = str.__hash__
+
+    def __new__(cls, value: str, fresh: str):
+        key = super().__new__(cls, value)
+        key.fresh, key.done = fresh, False
+        return key
+
+    def _import_elsewhere(self) -> None:
+        if not self.done:
+            self.done = True
+            thread = threading.Thread(target=importlib.import_module, args=(self.fresh,))
+            thread.start()
+            thread.join()
+
+    def __eq__(self, other):
+        self._import_elsewhere()
+        return str.__eq__(self, other)
+
+    def startswith(self, *args):
+        self._import_elsewhere()
+        return str.startswith(self, *args)
+
+
+@pytest.mark.parametrize("walk", ["edps names", "private package names"])
+def test_a_module_imported_by_another_thread_during_the_load_is_no_error(tmp_path, monkeypatch, walk):
+    # a service loading workflows on its request threads answered 500 (RuntimeError:
+    # dictionary changed size during iteration) when another thread imported a module
+    # while the loader walked sys.modules
+    (tmp_path / "fresh_during_load.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    key = _ImportsWhenCompared("a_module_seen_while_loading", "fresh_during_load")
+    monkeypatch.setitem(sys.modules, key, types.ModuleType("a_module_seen_while_loading"))
+    monkeypatch.delitem(sys.modules, "fresh_during_load", raising=False)
+    if walk == "private package names":  # the edps walks pass the key before this one
+        from radps_seq.cascade import edps_compat
+
+        monkeypatch.setattr(edps_compat, "_is_edps",
+                            lambda name: str.__eq__(name, "edps") or str.startswith(name, "edps."))
+    workflow = load_workflow(FAKEINST)
+    assert "bias" in workflow.tasks
+    assert key.done and "fresh_during_load" in sys.modules
+    assert private_modules() == []
