@@ -307,3 +307,40 @@ def test_graph_edges_carry_the_input_slot_their_parent_fills():
     derivation = derive(collect_workflow("w", [science]), bias(2, SCIENCE_MJD - 0.2) + [obj("s.fits", SCIENCE_MJD)])
     master_job, science_job = derivation.jobs
     assert derivation.graph.edges[master_job.id, science_job.id]["slot"] == "MASTER_BIAS"
+
+
+def test_a_task_fed_by_jobs_needs_one_complete_upstream_job_in_its_main_slot():
+    workflow = _stacking(["ins.filt1.name"])
+    derivation = derive(workflow, _frames())
+    stack_job = by_task(derivation)["stack"][0]
+    assert derivation.graph.nodes[stack_job.id]["slots"] == {"main": {"min_ret": 1, "files": 0}}
+    assert {derivation.graph.edges[p, stack_job.id]["slot"] for p in stack_job.parents} == {"main"}
+    # an upstream job missing its calibration leaves the stack incomplete, saying which
+    cal = raw("CAL", "CAL")
+    reduce_task = task("reduce").with_main_input(raw("OBJECT", "OBJECT")).with_associated_input(cal).build()
+    stack = task("stack").with_main_input(reduce_task).with_meta_targets([SCIENCE]).build()
+    incomplete = derive(collect_workflow("w", [stack]), [obj("s.fits", SCIENCE_MJD)])
+    (reduce_job,), (stack_job,) = by_task(incomplete)["reduce"], by_task(incomplete)["stack"]
+    assert not stack_job.complete
+    assert stack_job.missing == [f"reduce: upstream job {reduce_job.id} is incomplete"]
+
+
+def test_a_dynamic_parameter_sees_the_product_category_a_frame_carries():
+    reduce_task = task("reduce").with_main_input(raw("OBJECT", "OBJECT")).build()
+    stack = (task("stack").with_main_input(reduce_task)
+             .with_dynamic_parameter("categories", lambda files: sorted({f.classification for f in files}))
+             .with_meta_targets([SCIENCE]).build())
+    frames = [obj("s.fits", SCIENCE_MJD, pro_catg="REDUCED_IMG")]
+    (job,) = by_task(derive(collect_workflow("w", [stack]), frames))["stack"]
+    assert job.dynamic_parameters == {"categories": ["REDUCED_IMG"]}
+
+
+def test_an_input_filter_never_drops_the_main_inputs():
+    bias_source = raw("BIAS", "BIAS", grouping=("det.binx",))
+    master = task("bias").with_main_input(bias_source).build()
+    science = (task("object").with_main_input(raw("OBJECT", "OBJECT"))
+               .with_associated_input(master, ["MASTER_BIAS"]).with_input_filter("MASTER_DARK")
+               .with_meta_targets([SCIENCE]).build())
+    derivation = derive(collect_workflow("w", [science]), bias(2, SCIENCE_MJD - 0.2) + [obj("s.fits", SCIENCE_MJD)])
+    science_job = by_task(derivation)["object"][0]
+    assert [(i.slot, i.category) for i in science_job.inputs] == [("main", "OBJECT")]
