@@ -424,3 +424,10 @@ def test_repair_keeps_legal_skips_of_a_graph_without_complete_flags_and_drops_ta
     assert repair(Plan("p", ["raw", "s1", "s2", "use"], skip=["s1"]), g).skip == ["s1"]
     g.nodes["use"]["skippable"] = True
     assert repair(Plan("p", ["raw", "s1", "s2", "use"], skip=["use", "s2"]), g).skip == ["s2"]
+
+
+def test_repair_drops_incomplete_jobs_from_the_order_and_the_skips():
+    g = chain_with_skippables()
+    job(g, "orphan", "fix1", skippable=True, complete=False)
+    fixed = repair(Plan("p", ["raw", "orphan", "s1", "s2", "use"], skip=["orphan", "s1"]), g)
+    assert fixed.order == ["raw", "s1", "s2", "use"] and fixed.skip == ["s1"]
