@@ -5,7 +5,10 @@ simulation on k identical workers). Splits: leave one family out (train on the o
 two), and larger instances (train on the smaller traces of every family, test on the
 largest of each). Every learned choice is made on the training traces only; the
 planner never sees a test trace's outcomes except, for ``learned``, those of jobs that
-finished earlier in the simulated run.
+finished earlier in the simulated run. The learned planners' tie-break and rank
+tolerance are chosen per outer split on inner validation: the same protocol applied to
+the split's training traces alone (leave one training family out; or their largest
+traces held out), scored by makespan over critical-path's.
 
 k = auto (ceil(total work / critical path), where order matters most) and the scarce
 range k = 2, 4. Best-known = the best of CP-SAT with true runtimes (time limit per
@@ -16,7 +19,12 @@ critical-path per instance, and the feature ablation (learned-static trained and
 planned with the old, leaky ``input_bytes`` that counted parents' products as read
 from the trace).
 
+With ``--generated``, one more split: trained on every real trace, tested on instances
+WfChef generated for families no shipped trace covers (benchmarks/generate_wfchef.py;
+generated from statistics of real traces, not real traces themselves).
+
     .venv/bin/python benchmarks/heldout_wfcommons.py [--time-limit 5] [--out FILE.json]
+        [--generated 'DIR/*.json' [--generated-only]]
 """
 
 from __future__ import annotations
@@ -40,6 +48,16 @@ from radps_seq.plan import PlanContext, get_sequencer
 ROOT = Path(__file__).resolve().parents[1]
 PLANNERS = ("dfs", "bfs", "type", "dynamic", "critical-path", "learned-static", "learned")
 RANDOM_SEEDS = (0, 1, 2, 3, 4)
+LEARNED = ("learned", "learned-static")
+#: What inner validation chooses from: the tie-break among equal ranks and how close two
+#: ranks must be to count as equal (see the learned sequencer).
+TRUST_GRID = tuple({"ties": t, "rank_tolerance": r}
+                   for t in ("input_bytes", "raw_bytes") for r in (0.0, 0.01))  # fmt: skip
+#: Ablation: re-planning as before within-task trust (per-job differences as predicted,
+#: equal ranks in submission order).
+#: The split of generated instances (WfChef recipes), trained on every real trace.
+GENERATED = "generated"
+UNTRUSTED = "learned (ablation: no within-task trust, submission ties)"
 
 
 def bootstrap(values: list[float], rounds: int = 2000, seed: int = 0) -> tuple[float, float]:
@@ -74,15 +92,54 @@ def folds(instances: list) -> list[tuple[str, list, list]]:
     return cuts
 
 
-def evaluate(instances: list, time_limit: float, say) -> list[dict]:
-    records = []
-    ablation = {i.name: i for i in leaky(instances)}
-    for fold, train, test in folds(instances):
+def inner_cuts(fold: str, train: list) -> list[tuple[str, list, list]]:
+    """The outer split's protocol applied to its training traces only: leave one
+    training family out (outer leave-one-family-out), or the largest training trace of
+    each family held out (outer larger-instances)."""
+    cuts = folds(train)
+    if fold == "larger-instances":
+        return cuts[-1:]
+    return [c for c in cuts[:-1] if c[1] and c[2]]
+
+
+def choose_trust(fold: str, train: list, say) -> dict[str, dict]:
+    """For ``learned`` and ``learned-static``: the :data:`TRUST_GRID` entry with the
+    lowest mean makespan / critical-path's over the inner validation traces (k = auto),
+    each inner model trained on the inner training traces. No outer test trace enters."""
+    scores: dict[str, list[list[float]]] = {n: [[] for _ in TRUST_GRID] for n in LEARNED}
+    for _, inner_train, valid in inner_cuts(fold, train):
+        log = instances_run_log(inner_train)
+        model = get_sequencer("learned-static").fit(log).model_
+        baseline = get_sequencer("critical-path").fit(log)
+        for inst in valid:
+            k = auto_workers(inst.graph, inst.truth)
+            context = PlanContext(workers=k)
+            cp = replay_with_guard(baseline, inst.graph, context, inst.truth, k).makespan_s
+            for name in LEARNED:
+                for i, params in enumerate(TRUST_GRID):
+                    sequencer = get_sequencer(name, model=model, **params).fit(None)
+                    result = replay_with_guard(sequencer, inst.graph, context, inst.truth, k)
+                    scores[name][i].append(result.makespan_s / cp)
+    chosen = {n: TRUST_GRID[int(np.argmin([np.mean(s) for s in scores[n]]))] for n in LEARNED}
+    say(f"{fold}: inner validation chose {chosen}")
+    return chosen
+
+
+def split_of(fold: str) -> str:
+    return fold if fold in ("larger-instances", GENERATED) else "leave-one-family-out"
+
+
+def evaluate(cuts: list, time_limit: float, say) -> tuple[list[dict], dict]:
+    records, choices = [], {}
+    ablation = {i.name: i for i in leaky([i for c in cuts for i in c[1] + c[2]])}
+    for fold, train, test in cuts:
         log = instances_run_log(train)
-        fitted = {n: get_sequencer(n).fit(log) for n in PLANNERS}
+        choices[fold] = choose_trust(fold, train, say)
+        fitted = {n: get_sequencer(n, **choices[fold].get(n, {})).fit(log) for n in PLANNERS}
         fitted["learned-static (leaky input_bytes)"] = get_sequencer("learned-static").fit(
             instances_run_log([ablation[i.name] for i in train])
         )
+        fitted[UNTRUSTED] = get_sequencer("learned", within_task="model", ties="submission").fit(log)
         for inst in test:
             auto = auto_workers(inst.graph, inst.truth)
             for k in sorted({auto, 2, 4}):
@@ -116,21 +173,21 @@ def evaluate(instances: list, time_limit: float, say) -> list[dict]:
                         best = min(best, bound.makespan_s)
                 row["best_known"] = best
                 records.append(row)
-    return records
+    return records, choices
 
 
-_SCHEDULES = {*PLANNERS, "heft-truth", "random", "learned-static (leaky input_bytes)"}
+_SCHEDULES = {*PLANNERS, "heft-truth", "random", "learned-static (leaky input_bytes)", UNTRUSTED}
 
 
 def summarize(records: list[dict]) -> dict:
-    columns = ["random", *PLANNERS, "learned-static (leaky input_bytes)", "heft-truth", "cpsat"]
+    columns = ["random", *PLANNERS, UNTRUSTED, "learned-static (leaky input_bytes)",
+               "heft-truth", "cpsat"]  # fmt: skip
     out: dict = {}
     for regime, rows in (("k=auto", [r for r in records if r["k_auto"]]),
                          ("k=2", [r for r in records if r["k"] == 2 and not r["k_auto"]]),
                          ("k=4", [r for r in records if r["k"] == 4 and not r["k_auto"]])):  # fmt: skip
-        for split in ("leave-one-family-out", "larger-instances"):
-            chosen = [r for r in rows if (r["fold"] == "larger-instances")
-                      == (split == "larger-instances")]  # fmt: skip
+        for split in ("leave-one-family-out", "larger-instances", GENERATED):
+            chosen = [r for r in rows if split_of(r["fold"]) == split]
             if not chosen:
                 continue
             table = {}
@@ -154,19 +211,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-limit", type=float, default=5.0, help="CP-SAT seconds per instance")
     parser.add_argument("--out", type=Path, default=None, help="write records and summary (JSON)")
+    parser.add_argument("--generated", default=None, metavar="GLOB",
+                        help="also test, trained on every real trace, on these generated "
+                             "instances (benchmarks/generate_wfchef.py)")
+    parser.add_argument("--generated-only", action="store_true",
+                        help="with --generated: skip the splits of the real traces")  # fmt: skip
     args = parser.parse_args()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     instances = wfcommons_instances(str(ROOT / "data" / "wfcommons" / "*.json"))
-    records = evaluate(instances, args.time_limit, lambda m: print(m, file=sys.stderr, flush=True))
+    cuts = folds(instances) if not args.generated_only else []
+    if args.generated:
+        cuts.append((GENERATED, instances, wfcommons_instances(args.generated)))
+    say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    records, choices = evaluate(cuts, args.time_limit, say)
     summary = summarize(records)
     machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                f"load {os.getloadavg()[0]:.1f}, Python {platform.python_version()}")  # fmt: skip
     doc = {"machine": machine, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-           "seconds": round(time.perf_counter() - start, 1), "summary": summary,
-           "records": records}  # fmt: skip
+           "seconds": round(time.perf_counter() - start, 1),
+           "cpu_seconds": round(time.process_time() - cpu, 1), "chosen_on_inner_folds": choices,
+           "summary": summary, "records": records}  # fmt: skip
     if args.out:
         args.out.write_text(json.dumps(doc, indent=1, default=str) + "\n")
-    print(json.dumps({k: doc[k] for k in ("machine", "date", "seconds", "summary")}, indent=1))
+    keys = ("machine", "date", "seconds", "cpu_seconds", "chosen_on_inner_folds", "summary")
+    print(json.dumps({k: doc[k] for k in keys}, indent=1))
 
 
 if __name__ == "__main__":

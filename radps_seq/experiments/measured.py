@@ -4,8 +4,10 @@ A skip is safe when the target products come out the same. Per-stage labels ("th
 stage changed its product by less than its tolerance") do not say that: stages
 interact, and several skips at once can add up. So a night is reduced in full (every
 stage run), its target products are kept aside, and the night is reduced again with a
-set of skips — the planner's proposal, or the oracle's (every stage whose measured
-effect was within tolerance) — in the same work directory, so only the jobs downstream
+set of skips — the planner's proposal, the per-stage oracle's (every stage whose
+measured effect was within tolerance), or the jointly-safe reference (per-stage-safe
+skips added greedily by saving, each addition verified by re-running with the whole
+set: :meth:`FullReduction.jointly_safe`) — in the same work directory, so only the jobs downstream
 of a skip run again. Each target product of the re-run is compared with the full
 reduction's: it counts as *changed* when the share of its pixels that moved by more
 than half the image noise exceeds the strictest tolerance among the skipped stages
@@ -19,7 +21,7 @@ simulated.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,6 +102,41 @@ class FullReduction:
             and self.effect[j] <= self.tolerances.get(nodes[j]["task"], 0.0)
         ]  # fmt: skip
         return sorted(legal_skips(self.graph, priority_order(self.graph), candidates))
+
+    def jointly_safe(
+        self, candidates: Iterable[str] | None = None, say: Callable[[str], None] | None = None
+    ) -> tuple[SkipRun, int]:
+        """The measured reference: skips added greedily by saving, each addition kept
+        only if a re-run with the *whole* set so far changes no target product.
+
+        ``candidates`` (default :meth:`harmless`) are tried a task at a time, the task
+        saving most first; a task whose jobs together change a target is split in
+        halves (by saving) and each half tried again, down to single jobs — group
+        testing, so a night needs a few re-runs per task, not one per job. Returns the
+        re-run of the final set (what the oracle's saving is) and how many re-runs the
+        search took."""
+        pool = sorted(self.harmless() if candidates is None else candidates,
+                      key=lambda j: -self.wall_s.get(j, 0.0))  # fmt: skip
+        by_task: dict[str, list[str]] = {}
+        for job in pool:
+            by_task.setdefault(self.graph.nodes[job]["task"], []).append(job)
+        groups = sorted(by_task.values(), key=lambda g: -sum(self.wall_s.get(j, 0.0) for j in g))
+        kept: list[str] = []
+        best = self.rerun("jointly safe", [])
+        tries = 1
+        while groups:
+            group = groups.pop(0)
+            trial = self.rerun("jointly safe", kept + group)
+            tries += 1
+            if say:
+                say(f"  +{len(group)} {self.graph.nodes[group[0]]['task']}: "
+                    f"{trial.targets_changed} target(s) changed")  # fmt: skip
+            if trial.targets_changed == 0:
+                kept, best = kept + group, trial
+            elif len(group) > 1:
+                half = len(group) // 2
+                groups[:0] = [group[:half], group[half:]]
+        return best, tries
 
     def rerun(self, label: str, skips: Iterable[str]) -> SkipRun:
         """Reduce again with ``skips`` (checked by the guard) and compare the targets."""

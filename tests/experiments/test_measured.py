@@ -57,3 +57,14 @@ def test_the_oracle_skips_only_stages_measured_within_tolerance(full):
 
 def test_product_change_of_missing_files_is_total(tmp_path):
     assert product_change(tmp_path / "a.fits", tmp_path / "b.fits") == 1.0
+
+
+def test_the_jointly_safe_reference_is_verified_as_a_whole(full):
+    harmless = set(full.harmless())
+    messages = []
+    run, tries = full.jointly_safe(say=messages.append)
+    assert set(run.skipped) <= harmless
+    assert run.targets_changed == 0  # the final set itself was re-run and compared
+    assert tries == len(messages) + 1 and tries >= 2
+    again = full.rerun("again", run.skipped)
+    assert again.targets_changed == 0 and again.compute_saved_s == run.compute_saved_s

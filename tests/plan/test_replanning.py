@@ -85,6 +85,14 @@ def test_calibrate_rescales_when_size_does_not_explain_runtime():
     assert runtime["b"] == pytest.approx(4.0) and runtime["c"] == pytest.approx(8.0)
 
 
+def test_a_steep_size_fit_is_clamped_to_what_was_observed():
+    observed = {"a": 1.0, "b": 10.0, "c": 100.0, "d": 1000.0}
+    sizes = {"a": 1e6, "b": 1.001e6, "c": 1.002e6, "d": 1.003e6, "e": 1e12, "f": 0.0}
+    runtime = dict.fromkeys(sizes, 1.0)
+    calibrate(runtime, list(sizes), observed, sizes)  # slope in the thousands: exp overflows
+    assert runtime["e"] == pytest.approx(2000.0) and runtime["f"] == pytest.approx(0.5)
+
+
 def test_an_unfitted_replanning_sequencer_still_replans_validly():
     graph = fan(3)
     sequencer = get_sequencer("learned").fit(None)

@@ -128,6 +128,17 @@ def static_features(job_graph: nx.DiGraph) -> pd.DataFrame:
     return pd.DataFrame(rows, index=pd.Index(jobs, name="job_id"))
 
 
+def input_sizes(X: pd.DataFrame | None, raw: bool = False) -> dict[str, float]:
+    """What every job of feature rows ``X`` reads: its own files (``input_bytes``) plus,
+    unless ``raw``, its parents' products (written sizes where known, predictions
+    elsewhere, 0 when neither); ``{}`` without rows."""
+    if X is None or not len(X):
+        return {}
+    own = X["input_bytes"].fillna(0.0) if "input_bytes" in X else X[PARENT_BYTES] * 0.0
+    total = own if raw else X[PARENT_BYTES].fillna(0.0) + own
+    return total.astype(float).to_dict()
+
+
 def _parent_bytes(job_graph: nx.DiGraph, job: str, sizes: Mapping[str, float]) -> float:
     parents = list(job_graph.predecessors(job))
     if not parents:

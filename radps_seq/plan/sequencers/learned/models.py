@@ -42,6 +42,13 @@ class RuntimeModel:
     rather than extrapolating — or ``"model"``, the trees' guess from the job's inputs
     and position (measured to help on average and to hurt in the worst case on trace
     families never trained on; see benchmarks/results).
+
+    ``within_task`` says how far the per-job differences *within* a task are trusted:
+    ``"validated"`` (default) scales them by a weight per task measured on inner
+    validation folds of the training reductions (:mod:`.reliability`; needs ``groups``
+    at fit time, else every task weighs 0), ``"model"`` keeps them as predicted. The
+    weights are learned state (``task_weight_``) and are applied by :meth:`shrink`
+    over a whole graph's predictions.
     """
 
     def __init__(
@@ -52,6 +59,7 @@ class RuntimeModel:
         min_samples_leaf: int = 5,
         l2_regularization: float = 0.0,
         unseen: str = "mean",
+        within_task: str = "validated",
         random_state: int = 0,
     ) -> None:
         self.max_iter = max_iter
@@ -60,9 +68,14 @@ class RuntimeModel:
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.unseen = unseen
+        self.within_task = within_task
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, runtime_s: pd.Series) -> Self:
+    def fit(
+        self, X: pd.DataFrame, runtime_s: pd.Series, groups: pd.Series | None = None
+    ) -> Self:
+        """Fit on rows ``X``; ``groups`` (the reduction of every row) are the units the
+        within-task weights are validated on."""
         keep = runtime_s.notna().to_numpy()
         X, seconds = X[keep], runtime_s.to_numpy(dtype=float)[keep].clip(min=0.0)
         y = np.log1p(seconds)
@@ -87,9 +100,40 @@ class RuntimeModel:
                 early_stopping=False,
                 random_state=self.random_state,
             )
+            codes = self.encoder_.transform(X)
             with single_thread():
-                self.estimator_ = estimator.fit(self.encoder_.transform(X), y)
+                self.estimator_ = estimator.fit(codes, y)
+        self.task_weight_: dict[str, float] | None = None
+        if self.within_task == "validated":
+            self.task_weight_ = dict.fromkeys(self.tasks_, 0.0)
+            if self.estimator_ is not None and groups is not None:
+                names = groups.to_numpy()[keep].astype(str)
+                self.task_weight_.update(self._validated(codes, y, tasks, names))
         return self
+
+    def _validated(
+        self, codes: np.ndarray, y: np.ndarray, tasks: np.ndarray, groups: np.ndarray
+    ) -> dict[str, float]:
+        from sklearn.base import clone
+
+        from radps_seq.plan.sequencers.learned.reliability import within_task_weights
+
+        def fit_predict(train: np.ndarray, valid: np.ndarray) -> np.ndarray:
+            with single_thread():
+                inner = clone(self.estimator_).fit(codes[train], y[train])
+                return inner.predict(codes[valid])
+
+        return within_task_weights(fit_predict, y, tasks, groups)
+
+    def shrink(self, seconds: Mapping[str, float], tasks: Mapping[str, Any]) -> dict[str, float]:
+        """``seconds`` (predictions for the jobs of one graph) with each task's per-job
+        differences scaled by its validated weight; unchanged under ``"model"``."""
+        weights = getattr(self, "task_weight_", None)
+        if not weights:
+            return dict(seconds)
+        from radps_seq.plan.sequencers.learned.reliability import shrink_within_task
+
+        return shrink_within_task(seconds, tasks, weights)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Predicted wall time in seconds (never negative)."""
@@ -283,7 +327,7 @@ class LearnedModel:
         info: Mapping[str, Any] | None = None,
     ) -> LearnedModel:
         """Fit both models on ``examples`` (see :func:`.features.training_examples`)."""
-        runtime = (runtime or RuntimeModel()).fit(examples.X, examples.runtime_s)
+        runtime = (runtime or RuntimeModel()).fit(examples.X, examples.runtime_s, examples.group)
         skip = (skip or SkipModel()).fit(examples.X, examples.noop)
         output = OutputSizeModel().fit(examples.X, examples.output_bytes)
         record = {

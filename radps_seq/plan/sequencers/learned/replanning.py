@@ -11,9 +11,11 @@ and re-ranks what has not started yet with:
 - the **runtimes of finished jobs of the same task in this run**: with a few of them, a
   per-task fit of log runtime on log input size (what the task reads: its own files plus
   its parents' products) orders the remaining jobs of that task by their size; with
-  fewer, or sizes that do not explain runtime, the model's predictions for the task are
-  rescaled by observed / predicted. A task type never trained on is learned this way
-  from its first finished jobs.
+  fewer, or sizes that do not significantly explain runtime, the model's predictions
+  (their within-task differences shrunk as in the static plan) are rescaled by
+  observed / predicted. A task type never trained on is learned this way from its
+  first finished jobs;
+- jobs still of equal rank go largest input first, with the sizes written so far.
 
 Skips are the first plan's and never change (a job skipped or run cannot be undone).
 Re-planning costs a prediction over the whole graph, so it happens when some task's
@@ -35,16 +37,18 @@ import networkx as nx
 
 from radps_seq.plan.base import Observed, PlanContext
 from radps_seq.plan.plan import Plan
-from radps_seq.plan.sequencers.learned.features import PARENT_BYTES
+from radps_seq.plan.sequencers.learned.features import PARENT_BYTES, input_sizes
 from radps_seq.plan.sequencers.learned.sequencer import LearnedSequencer
 
 #: Prediction key recording how many finished jobs of the task a prediction used.
 EVIDENCE = "observed_jobs"
 #: Finished jobs of a task needed before its runtimes are fitted on input size.
 MIN_FIT_JOBS = 3
-#: A size fit is used only when it explains at least this share of the log-runtime
-#: variance among the finished jobs; otherwise the task is rescaled as a whole.
-MIN_R2 = 0.5
+#: A size fit is used only when its slope is this many standard errors above zero
+#: among the finished jobs (t statistic, about 95 % one-sided for a dozen jobs);
+#: otherwise the task is rescaled as a whole. (A share of variance explained is no
+#: test: three jobs explain half of it by chance one time in three.)
+MIN_T = 2.0
 
 
 class ReplanningLearnedSequencer(LearnedSequencer):
@@ -74,10 +78,11 @@ class ReplanningLearnedSequencer(LearnedSequencer):
             for j, r in observed.finished.items()
             if r.get("output_bytes") is not None
         }
-        X = self.model_.features(job_graph, written, run.static) if self.model_ else None
+        X = self.features(job_graph, written, run.static)
         predicted = run.predict(self, job_graph, X)
-        sizes = _input_sizes(X)
-        runtime = {j: float(p["runtime_s"] or 0.0) for j, p in predicted.items()}
+        sizes = input_sizes(X)
+        ties = input_sizes(X, raw=True) if self.ties == "raw_bytes" else sizes
+        runtime = self.shrunk(job_graph, predicted)
         for task in counts:
             jobs = run.by_task[task]
             calibrate(runtime, jobs, {j: done[j] for j in jobs if j in done}, sizes)
@@ -89,7 +94,9 @@ class ReplanningLearnedSequencer(LearnedSequencer):
         for j in done:
             runtime[j] = 0.0  # done: nothing below it waits for it any more
         first = frozenset(observed.finished) | frozenset(observed.running)
-        new = self.ordered(job_graph, context, runtime, run.skipped, predictions, first, plan.order)
+        new = self.ordered(
+            job_graph, context, runtime, run.skipped, predictions, first, plan.order, ties
+        )
         run.used = {t: int(n) for t, n in counts.items()}
         return new
 
@@ -100,7 +107,7 @@ class ReplanningLearnedSequencer(LearnedSequencer):
         run = runs.get(job_graph)
         fresh = not plan.order or EVIDENCE not in plan.predictions.get(plan.order[0], {})
         if run is None or fresh or run.size != job_graph.number_of_nodes():
-            run = runs[job_graph] = _Run(job_graph, plan, self.model_)
+            run = runs[job_graph] = _Run(job_graph, plan)
         return run
 
     def __getstate__(self) -> dict[str, Any]:
@@ -116,7 +123,7 @@ class _Run:
     after every finished job costs what the new jobs cost, not the whole run again.
     """
 
-    def __init__(self, job_graph: nx.DiGraph, plan: Plan, model: Any) -> None:
+    def __init__(self, job_graph: nx.DiGraph, plan: Plan) -> None:
         from radps_seq.plan.sequencers.learned.features import static_features
 
         self.size = job_graph.number_of_nodes()
@@ -125,7 +132,7 @@ class _Run:
         for job, task in self.tasks.items():
             self.by_task.setdefault(task, []).append(job)
         self.skipped = set(plan.skip)
-        self.static = static_features(job_graph) if model is not None else None
+        self.static = static_features(job_graph)
         self.used: dict[str, int] = {}
         self.counts: Counter[str] = Counter()
         self.seen = 0
@@ -159,15 +166,6 @@ class _Run:
         return self.counts
 
 
-def _input_sizes(X: Any) -> dict[str, float]:
-    """What every job reads: its own files plus its parents' products (written sizes
-    where known, the model's predictions elsewhere)."""
-    if X is None:
-        return {}
-    own = X["input_bytes"].fillna(0.0) if "input_bytes" in X else 0.0
-    return (X[PARENT_BYTES].fillna(0.0) + own).astype(float).to_dict()
-
-
 def calibrate(
     runtime: dict[str, float],
     jobs: list[str],
@@ -183,10 +181,12 @@ def calibrate(
     fit = _size_fit(observed, sizes)
     if fit is not None:
         slope, intercept = fit
-        low, high = min(observed.values()), max(observed.values())
+        # Clamped in log space: a steep slope over a narrow size range must not overflow.
+        low = math.log(max(0.5 * min(observed.values()), 1e-6))
+        high = math.log(max(2.0 * max(observed.values()), 1e-6))
         for j in todo:
-            guess = math.exp(intercept + slope * math.log1p(sizes.get(j, 0.0)))
-            runtime[j] = min(max(guess, 0.5 * low), 2.0 * high)
+            guess = intercept + slope * math.log1p(sizes.get(j, 0.0))
+            runtime[j] = math.exp(min(max(guess, low), high))
         return
     predicted = sum(runtime[j] for j in observed)
     scale = sum(observed.values()) / predicted if predicted > 0 else None
@@ -210,7 +210,7 @@ def _size_fit(observed: Mapping[str, float], sizes: Mapping[str, float]) -> Any:
         return None
     sxy = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
     slope = sxy / sxx
-    r2 = sxy * sxy / (sxx * syy)
-    if slope <= 0 or r2 < MIN_R2:
+    r2 = min(sxy * sxy / (sxx * syy), 1.0 - 1e-12)
+    if slope <= 0 or math.sqrt(r2 * (n - 2) / (1.0 - r2)) < MIN_T:
         return None
     return slope, my - slope * mx

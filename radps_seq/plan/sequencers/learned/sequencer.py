@@ -20,6 +20,17 @@ from predicted runtimes and no-op probabilities. ``learned`` re-plans as jobs fi
      one as early as its own chain allows, and the next ones in a steady, followable
      sequence, at a measured cost in makespan.
 
+Two guards against ordering on noise (measured in benchmarks/results/heldout.md: the
+tie-break wins on real Montage traces and costs where sizes do not follow runtimes,
+as in WfChef-generated families): the runtime model's per-job differences within a task
+are shrunk by a weight validated on inner folds of the training log (``within_task``,
+:mod:`.reliability`), and jobs of equal rank — the jobs of one stage when nothing tells
+them apart — go largest input first (``ties="input_bytes"``: what a job reads, known
+before it runs for files no task produces, predicted or already written for parents'
+products), the longest-processing-time-first rule with input size standing in for the
+runtime nobody knows yet; ``"raw_bytes"`` counts only the files no task produces (the
+part known before anything runs), ``"submission"`` keeps submission order.
+
 ``resolution`` rounds predicted runtimes to a geometric grid (buckets ``1 + resolution``
 wide) before ranking: differences smaller than the model can resolve then leave jobs in
 submission order, which keeps related jobs together, instead of shuffling them on noise.
@@ -52,6 +63,10 @@ if TYPE_CHECKING:
 DEFAULT_SKIP_THRESHOLD = 0.9
 #: What a task type never seen in training is predicted to take (see RuntimeModel).
 UNSEEN_TASKS = ("mean", "model")
+#: How far per-job differences within a task are trusted (see RuntimeModel).
+WITHIN_TASK = ("validated", "model")
+#: How jobs of equal rank are ordered.
+TIES = ("input_bytes", "raw_bytes", "submission")
 
 
 class LearnedSequencer(BaseSequencer):
@@ -60,7 +75,11 @@ class LearnedSequencer(BaseSequencer):
     ``models:/NAME/VERSION`` to load instead of training), ``resolution``, the runtime
     model's gradient-boosting parameters, ``unseen_tasks`` (``"mean"``: task types never
     trained on weigh the baseline's mean runtime; ``"model"``: extrapolate from their
-    inputs), and the skip model's tree size
+    inputs), ``within_task`` (``"validated"``: per-job differences within a task scaled
+    by their inner-validated weight; ``"model"``: as predicted), ``ties`` (equal ranks:
+    ``"input_bytes"`` largest input first, ``"raw_bytes"`` largest input no task produces
+    first, ``"submission"``), ``rank_tolerance`` (ranks within this share of the
+    longest count as equal, then ``ties`` decides), and the skip model's tree size
     (``skip_max_depth``, ``skip_min_samples_leaf``), ``tracking_uri`` (the MLflow store a
     ``models:/`` name is looked up in; None: MLflow's rule). Learned state: ``model_``."""
 
@@ -79,6 +98,9 @@ class LearnedSequencer(BaseSequencer):
         min_samples_leaf: int = 5,
         l2_regularization: float = 0.0,
         unseen_tasks: str = "mean",
+        within_task: str = "validated",
+        ties: str = "input_bytes",
+        rank_tolerance: float = 0.0,
         skip_max_depth: int = 4,
         skip_min_samples_leaf: int = 10,
         random_state: int = 0,
@@ -94,6 +116,9 @@ class LearnedSequencer(BaseSequencer):
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.unseen_tasks = unseen_tasks
+        self.within_task = within_task
+        self.ties = ties
+        self.rank_tolerance = rank_tolerance
         self.skip_max_depth = skip_max_depth
         self.skip_min_samples_leaf = skip_min_samples_leaf
         self.random_state = random_state
@@ -136,6 +161,7 @@ class LearnedSequencer(BaseSequencer):
             min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization,
             unseen=self.unseen_tasks,
+            within_task=self.within_task,
             random_state=self.random_state,
         )
         skip = SkipModel(
@@ -163,6 +189,14 @@ class LearnedSequencer(BaseSequencer):
                 f"learned: unseen_tasks must be one of {', '.join(UNSEEN_TASKS)}, "
                 f"got {self.unseen_tasks!r}"
             )
+        for name, value, allowed in (("within_task", self.within_task, WITHIN_TASK),
+                                     ("ties", self.ties, TIES)):  # fmt: skip
+            if value not in allowed:
+                raise RadpsError(
+                    f"learned: {name} must be one of {', '.join(allowed)}, got {value!r}"
+                )
+        if not 0.0 <= float(self.rank_tolerance) < 1.0:
+            raise RadpsError(f"learned: rank_tolerance must be in [0, 1), got {self.rank_tolerance}")
         if float(self.resolution) < 0:
             raise RadpsError(f"learned: resolution must be >= 0, got {self.resolution}")
 
@@ -174,21 +208,50 @@ class LearnedSequencer(BaseSequencer):
         value = saved.get("skip_threshold")
         return float(value) if value is not None else DEFAULT_SKIP_THRESHOLD
 
+    def _fitted(self) -> None:
+        """Load the named model on first use; unfitted without one is an error."""
+        if not hasattr(self, "model_"):
+            if self.model is None:
+                raise NotFittedError("learned: call fit(run_log) (or fit(None)) before propose")
+            self.fit(None)
+
     def predictions(
         self, job_graph: nx.DiGraph, X: pd.DataFrame | None = None
     ) -> dict[str, dict[str, float | None]]:
         """Predicted ``runtime_s`` and ``p_noop`` of every complete job, from the job
         features ``X`` when given (a re-plan: written product sizes in them)."""
-        if not hasattr(self, "model_"):
-            if self.model is None:
-                raise NotFittedError("learned: call fit(run_log) (or fit(None)) before propose")
-            self.fit(None)
+        self._fitted()
         if self.model_ is None:
             return {j: {"runtime_s": 1.0, "p_noop": None} for j in complete_jobs(job_graph)}
         return self.model_.predict(job_graph, X=X)
 
+    def shrunk(
+        self, job_graph: nx.DiGraph, predicted: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, float]:
+        """Predicted runtimes of a whole graph with the model's within-task differences
+        scaled by their validated weights (:meth:`RuntimeModel.shrink`)."""
+        runtime = {j: float(p["runtime_s"] or 0.0) for j, p in predicted.items()}
+        if getattr(self, "model_", None) is None:
+            return runtime
+        tasks = {j: job_graph.nodes[j].get("task") for j in runtime}
+        return self.model_.runtime.shrink(runtime, tasks)
+
+    def features(self, job_graph: nx.DiGraph, written: Mapping[str, float] | None = None,
+                 static: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+        """Job features: the model's (parents' sizes predicted unless ``written``), or,
+        without a model, the graph's own with only the written sizes."""
+        from radps_seq.plan.sequencers.learned.features import job_features
+
+        if getattr(self, "model_", None) is not None:
+            return self.model_.features(job_graph, written, static)
+        return job_features(job_graph, written, static)
+
     def propose(self, job_graph: nx.DiGraph, context: PlanContext) -> Plan:
-        predicted = self.predictions(job_graph)
+        from radps_seq.plan.sequencers.learned.features import input_sizes
+
+        self._fitted()
+        X = self.features(job_graph)
+        predicted = self.predictions(job_graph, X if self.model_ is not None else None)
         nodes = job_graph.nodes
         threshold = self.threshold()
         candidates = [
@@ -202,8 +265,9 @@ class LearnedSequencer(BaseSequencer):
         skipped = (
             legal_skips(job_graph, priority_order(job_graph), candidates) if candidates else set()
         )
-        runtime = {j: p["runtime_s"] or 0.0 for j, p in predicted.items()}
-        return self.ordered(job_graph, context, runtime, skipped, predicted)
+        runtime = self.shrunk(job_graph, predicted)
+        return self.ordered(job_graph, context, runtime, skipped, predicted,
+                            sizes=input_sizes(X, raw=self.ties == "raw_bytes"))  # fmt: skip
 
     def ordered(
         self,
@@ -214,26 +278,44 @@ class LearnedSequencer(BaseSequencer):
         predictions: dict[str, dict[str, float | None]],
         first: frozenset[str] = frozenset(),
         topological: list[str] | None = None,
+        sizes: Mapping[str, float] | None = None,
     ) -> Plan:
         """The plan for the objective given runtimes (skipped jobs weigh zero); jobs in
         ``first`` (already finished or running) lead the order; ``topological``: any
-        topological order of the graph, when the caller keeps one."""
+        topological order of the graph, when the caller keeps one; ``sizes``: what
+        every job reads, the tie-break among equal ranks under ``ties="input_bytes"``."""
         weight = {
             j: 0.0 if j in skipped else _rounded(float(runtime[j]), self.resolution)
             for j in runtime
         }
         rank = upward_rank(job_graph, weight, topological)
+        level = _levels(rank, float(self.rank_tolerance))
+        size = (sizes or {}) if self.ties != "submission" else {}
         if (self.objective or context.objective) == "interactive":
             chain = target_chains(job_graph, weight, context.workers)
-            order = priority_order(job_graph, key=lambda j: (j not in first, chain[j], -rank[j]))
+            order = priority_order(
+                job_graph, key=lambda j: (j not in first, chain[j], level[j], -size.get(j, 0.0))
+            )
         else:
-            order = priority_order(job_graph, key=lambda j: (j not in first, -rank[j]))
+            order = priority_order(
+                job_graph, key=lambda j: (j not in first, level[j], -size.get(j, 0.0))
+            )
         return Plan(
             planner=self.name,
             order=order,
             skip=[j for j in order if j in skipped],
             predictions=predictions,
         )
+
+
+def _levels(rank: Mapping[str, float], tolerance: float) -> dict[str, float]:
+    """Sort keys from upward ranks: ranks within ``tolerance`` of the longest one count
+    as equal (0: only equal sums, compared to 9 digits since ranks are sums of floats),
+    so the tie-break, not noise below the model's resolution, orders them."""
+    if tolerance <= 0:
+        return {j: -float(f"{r:.9g}") for j, r in rank.items()}
+    step = max(max(rank.values(), default=0.0) * tolerance, 1e-9)
+    return {j: -float(round(r / step)) for j, r in rank.items()}
 
 
 def _rounded(seconds: float, resolution: float) -> float:
