@@ -21,7 +21,7 @@ from run_mutation import ROOT, copy_repository  # noqa: E402
 #: (behaviour broken, file, original text, mutated text, tests that must catch it)
 MUTATIONS = (
     ("job id built from the file path instead of its content identity",
-     "radps_seq/derive/jobs.py",
+     "radps_seq/derive/job.py",
      'f"file:{identities.get(i.file, i.file)}"', 'f"file:{i.file}"',
      ["tests/derive/test_association.py::test_the_same_frames_under_other_paths_give_the_same_job_ids"]),
     ("cache key without the input category",
@@ -37,7 +37,7 @@ MUTATIONS = (
      ["tests/execute/test_cache.py::test_cache_key_composition",
       "tests/execute/test_relocation.py::test_moving_inputs_and_work_directory_reuses_every_job"]),
     ("optional inputs never widening to later association levels",
-     "radps_seq/derive/jobs.py",
+     "radps_seq/derive/associate.py",
      "need = max(item.min_ret, 1)", "need = item.min_ret",
      ["tests/derive/test_association_rules.py::test_optional_inputs_widen_to_later_levels"]),
     ("an UNLIMITED rule for a trigger without MJD-OBS getting no candidates",

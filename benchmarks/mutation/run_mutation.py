@@ -37,7 +37,8 @@ MUTMUT = str(Path(sys.executable).with_name("mutmut"))
 #: The core modules: association and derivation, cache keys, the guard, the card parser.
 MODULES = (
     "radps_seq/derive/associate.py",
-    "radps_seq/derive/jobs.py",
+    "radps_seq/derive/drafts.py",
+    "radps_seq/derive/job.py",
     "radps_seq/execute/cache.py",
     "radps_seq/plan/guard.py",
     "radps_seq/headers/cards.py",
@@ -51,18 +52,24 @@ TESTS = (
     "tests/plan/test_guard.py",
     "tests/plan/test_guard_properties.py",
     "tests/headers/test_reader.py",
+    "tests/headers/test_cards.py",
 )
 #: Property tests run with this fraction of their examples (at least 10) in the copy.
 EXAMPLES_FRACTION = 0.1
 
 
-def copy_repository(scratch: Path) -> None:
-    """The tracked and new (not ignored) files of the repository, copied to ``scratch``."""
+def copy_repository(scratch: Path, keep_state: bool = False) -> None:
+    """The tracked and new (not ignored) files of the repository, copied to ``scratch``.
+
+    With ``keep_state`` the copy is refreshed in place: mutmut's ``mutants/`` folder (the
+    mutated sources and every mutant's result) stays, and mutmut copies the refreshed
+    tests into it at its next run.
+    """
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=ROOT, capture_output=True, check=True,
     ).stdout.decode().split("\0")
-    if scratch.exists():
+    if scratch.exists() and not keep_state:
         shutil.rmtree(scratch)
     for name in filter(None, listed):
         source = ROOT / name
@@ -116,23 +123,50 @@ def results(scratch: Path) -> dict[str, str]:
 @functools.cache
 def _functions(path: Path) -> dict[str, str]:
     source = path.read_text()
+    lines = source.splitlines()  # sliced by line numbers: get_source_segment re-splits per call
     return {
-        node.name: ast.get_source_segment(source, node) or ""
+        node.name: "\n".join(lines[node.lineno - 1:node.end_lineno])
         for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     }
 
 
-def mutant_change(scratch: Path, mutant: str) -> str:
-    """The changed lines of ``mutant``: its function against the original in mutants/."""
+def mutant_change(scratch: Path, mutant: str) -> tuple[str, int | None]:
+    """The changed lines of ``mutant`` (its function against the original in mutants/)
+    and the line of the module where the change starts."""
     module, _, function = mutant.rpartition(".")
     bodies = _functions(scratch / "mutants" / (module.replace(".", "/") + ".py"))
     original = bodies.get(re.sub(r"__mutmut_\d+$", "__mutmut_orig", function), "")
     changed = bodies.get(function, "")
-    lines = difflib.unified_diff(original.splitlines()[1:], changed.splitlines()[1:], lineterm="", n=0)
-    return " | ".join(
+    lines = list(difflib.unified_diff(original.splitlines()[1:], changed.splitlines()[1:], lineterm="", n=0))
+    text = " | ".join(
         line[0] + " " + line[1:].strip() for line in lines if line[:1] in "+-" and line[:3] not in ("+++", "---")
     )
+    hunk = next((re.match(r"@@ -(\d+)", line) for line in lines if line.startswith("@@")), None)
+    start = _definition_lines(scratch / (module.replace(".", "/") + ".py")).get(_source_name(function))
+    return text, (start + int(hunk.group(1)) if hunk and start else None)
+
+
+def _source_name(function: str) -> str:
+    """``xǁRuleIndexǁmatches__mutmut_3`` -> ``RuleIndex.matches``; ``x__distance__mutmut_1``
+    -> ``_distance``."""
+    name = re.sub(r"__mutmut_(\d+|orig)$", "", function)
+    if name.startswith("x\u01c1"):
+        return ".".join(name[2:].split("\u01c1"))
+    return name[2:]
+
+
+@functools.cache
+def _definition_lines(path: Path) -> dict[str, int]:
+    """``name`` or ``Class.name`` -> line of its ``def`` in the original module."""
+    found = {}
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ClassDef):
+            found.update({f"{node.name}.{item.name}": item.lineno for item in node.body
+                          if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)})
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found[node.name] = node.lineno
+    return found
 
 
 def module_of(mutant: str) -> str:
@@ -149,7 +183,12 @@ def main() -> None:
     parser.add_argument("--scratch", type=Path, required=True, help="a folder outside the repo")
     parser.add_argument("--children", type=int, default=2, help="mutants run in parallel")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
-    parser.add_argument("--reuse", action="store_true", help="keep the scratch copy and its state")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the scratch copy's mutants and results; refresh its sources and tests")
+    parser.add_argument("--rerun-survivors", action="store_true",
+                        help="with --reuse: after the mutants of changed functions, run again "
+                             "the mutants that survived or had no tests (killed ones stay "
+                             "killed when tests are only added)")
     parser.add_argument("--report-only", action="store_true",
                         help="only write the results of the scratch copy's last run")
     args = parser.parse_args()
@@ -158,23 +197,28 @@ def main() -> None:
         parser.error("--scratch must lie outside the repository")
     started, returncode = time.time(), None
     if not args.report_only:
-        if not args.reuse:
-            copy_repository(scratch)
+        copy_repository(scratch, keep_state=args.reuse)
         configure(scratch, list(MODULES), list(TESTS))
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         run = [MUTMUT, "run", "--max-children", str(args.children)]
+        # mutmut regenerates the mutants of every function whose source changed and runs
+        # those (and any not yet checked); the others keep their result
         returncode = subprocess.run(run, cwd=scratch, env=env).returncode
+        if args.rerun_survivors:
+            again = sorted(m for m, s in results(scratch).items() if s in ("survived", "no tests"))
+            if again:
+                returncode = subprocess.run(run + again, cwd=scratch, env=env).returncode
     elapsed = time.time() - started
     statuses = results(scratch)
     per_module: dict[str, dict[str, int]] = {}
     for mutant, status in statuses.items():
         counts = per_module.setdefault(module_of(mutant), {})
         counts[status] = counts.get(status, 0) + 1
-    survivors = {
-        mutant: {"status": status, "change": mutant_change(scratch, mutant)}
-        for mutant, status in sorted(statuses.items())
-        if status in ("survived", "no tests")
-    }
+    survivors = {}
+    for mutant, status in sorted(statuses.items()):
+        if status in ("survived", "no tests"):
+            change, line = mutant_change(scratch, mutant)
+            survivors[mutant] = {"status": status, "module": module_of(mutant), "line": line, "change": change}
     killed = sum(1 for s in statuses.values() if s in ("killed", "timeout", "segfault"))
     scored = sum(1 for s in statuses.values() if s not in ("skipped", "not checked"))
     unchecked = sum(1 for s in statuses.values() if s == "not checked")

@@ -120,17 +120,21 @@ def _closest(
     contains: Callable[[float | None, float | None], bool],
     width: float,
 ) -> list[tuple[float, Candidate]]:
-    """Walk outwards from the trigger's time; stop after ``limit`` hits in range."""
+    """Walk outwards from the trigger's time; stop after ``limit`` hits in range and
+    every other hit as close as the last of them (the caller breaks such ties by
+    identity, as for match functions, not by which side of the trigger comes first)."""
     right = bisect.bisect_left(mjds, t_mjd)
     left = right - 1
     found: list[tuple[float, Candidate]] = []
-    while len(found) < limit and (left >= 0 or right < len(mjds)):
+    while left >= 0 or right < len(mjds):
         d_left = t_mjd - mjds[left] if left >= 0 else math.inf
         d_right = mjds[right] - t_mjd if right < len(mjds) else math.inf
         if d_left <= d_right and left >= 0:
             index, left, distance = left, left - 1, d_left
         else:
             index, right, distance = right, right + 1, d_right
+        if len(found) >= limit and distance > found[-1][0]:
+            break
         if contains(t_mjd, mjds[index]):
             found.append((distance, timed[index]))
         elif distance > width:

@@ -2,9 +2,17 @@
 
 A recipe is a plain callable ``fn(inputs, params, scratch) -> RecipeResult``. It is
 registered with ``@recipe("name")`` when its module is imported. :func:`get_recipe`
-finds a name in the registry, else by importing a cascade's ``<name>_recipes.py``
-files, else through the ``radps_seq.recipes`` entry-point group, so a recipe package
-installed next to radps_seq is found without configuration.
+finds a name among the recipes of the cascade's own ``<name>_recipes.py`` files, else
+among installed code: modules imported by name (radps_seq's own recipe families, any
+importable package) and the ``radps_seq.recipes`` entry-point group, so a recipe
+package installed next to radps_seq is found without configuration.
+
+As in EDPS, where a workflow runs the recipes of its own package or of the installed
+pipelines, a cascade sees only the recipes it or an installed distribution provides.
+The recipes of a cascade file are kept apart, per file: a recipe another cascade's
+file registered earlier in the same process never stands in for a name this cascade
+does not provide (the look-up reports it as not found), and two cascades may each
+define a recipe of the same name.
 
 Nothing here imports the engine: recipes stay usable (and testable) on their own.
 """
@@ -70,49 +78,61 @@ class RecipeResult:
 
 Recipe = Callable[[list[RecipeInput], dict[str, Any], Path], RecipeResult]
 
+#: Recipes of installed code (modules imported by name): name -> function.
 _REGISTRY: dict[str, Recipe] = {}
-#: Cascade recipe files being executed again because they were edited since imported.
-_RELOADING: set[str] = set()
+#: Recipes of cascade files, per file: private module name -> name -> function.
+_CASCADE_FILES: dict[str, dict[str, Recipe]] = {}
+#: The package under which cascade ``*_recipes.py`` files are imported.
+_CASCADE_PACKAGE = "radps_seq_cascade_recipes"
 
 
 def recipe(name: str, version: str = "1") -> Callable[[Recipe], Recipe]:
-    """Register ``fn`` under ``name``; a second, different function may not take the name."""
+    """Register ``fn`` under ``name``; a second, different function may not take the name
+    (among installed code, or within one cascade file)."""
 
     def register(fn: Recipe) -> Recipe:
-        existing = _REGISTRY.get(name)
-        if (
-            existing is not None
-            and not _same_code(existing, fn, version)
-            and not _same_definition(existing, fn)
-        ):
+        table = _table_of(getattr(fn, "__module__", None))
+        existing = table.get(name)
+        if existing is not None and not _same_code(existing, fn, version):
             raise RecipeError(
                 f"recipe {name!r} is already registered by {_qualified(existing)}; "
                 f"{_qualified(fn)} cannot take the same name"
             )
         fn.recipe_name = name  # type: ignore[attr-defined]
         fn.recipe_version = str(version)  # type: ignore[attr-defined]
-        _REGISTRY[name] = fn
+        table[name] = fn
         return fn
 
     return register
 
 
 def registered_recipes() -> dict[str, Recipe]:
-    """A copy of the registry: name -> function."""
+    """A copy of the recipes of installed code: name -> function (a cascade file's
+    recipes are found through :func:`get_recipe` given that file)."""
     return dict(_REGISTRY)
+
+
+def _table_of(module: str | None) -> dict[str, Recipe]:
+    """Where a function of ``module`` registers: its cascade file's own table, or the
+    registry of installed code."""
+    if module and module.startswith(_CASCADE_PACKAGE + "."):
+        return _CASCADE_FILES.setdefault(module, {})
+    return _REGISTRY
 
 
 def get_recipe(name: str, search_modules: Sequence[str | os.PathLike] = ()) -> Recipe:
     """The recipe called ``name``.
 
     Imports each of ``search_modules`` (module names or ``*_recipes.py`` paths of a
-    cascade package; a file edited since its import is executed again), looks in the
-    registry, then loads the entry points of the ``radps_seq.recipes`` group. The
-    cascade's own files come first, so a recipe of that name registered earlier by
-    another file cannot silently stand in for the cascade's (it is a clear conflict).
+    cascade package; a file edited since its import is executed again), looks in those
+    cascade files' recipes, then in the recipes of installed code, then loads the entry
+    points of the ``radps_seq.recipes`` group. The cascade's own files come first; the
+    recipes of cascade files not in ``search_modules`` are never considered.
     """
-    for module in search_modules:
-        _import(module)
+    cascade_files = [_import(module) for module in search_modules]
+    for module_name in filter(None, cascade_files):
+        if name in _CASCADE_FILES.get(module_name, {}):
+            return _CASCADE_FILES[module_name][name]
     if name in _REGISTRY:
         return _REGISTRY[name]
     for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
@@ -146,22 +166,23 @@ def _source_digest(fn: Callable[..., Any]) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:12]
 
 
-def _import(module: str | os.PathLike) -> None:
-    """Import a module by dotted name, or a ``.py`` file under a private module name."""
+def _import(module: str | os.PathLike) -> str | None:
+    """Import a module by dotted name (``None``), or a ``.py`` file under a private
+    module name (returned: the key of the file's recipes)."""
     text = os.fspath(module)
     if not text.endswith(".py"):
         try:
             importlib.import_module(text)
         except ImportError as exc:
             raise RecipeError(f"recipe module {text!r} cannot be imported: {exc}") from exc
-        return
+        return None
     path = Path(text).resolve()
     if not path.is_file():
         raise RecipeError(f"recipe module {text}: no such file")
     digest = hashlib.sha1(str(path).encode(), usedforsecurity=False).hexdigest()[:10]
-    module_name = f"radps_seq_cascade_recipes._{digest}_{path.stem}"
+    module_name = f"{_CASCADE_PACKAGE}._{digest}_{path.stem}"
     if module_name in sys.modules and not edited_since_import(sys.modules[module_name]):
-        return
+        return module_name
     # compiled from the bytes on disk, never a stale .pyc: the code that runs is the
     # code whose source was hashed into the cache key
     spec = importlib.util.spec_from_file_location(
@@ -171,21 +192,21 @@ def _import(module: str | os.PathLike) -> None:
         raise RecipeError(f"recipe module {text}: not a Python module")
     loaded = importlib.util.module_from_spec(spec)
     previous = sys.modules.get(module_name)
-    sys.modules[module_name] = loaded
-    if previous is not None:
-        _RELOADING.add(module_name)
+    previous_recipes = _CASCADE_FILES.pop(module_name, None)
+    sys.modules[module_name] = loaded  # an edited file registers its recipes anew
     try:
         spec.loader.exec_module(loaded)
     except Exception as exc:
         if previous is None:
             del sys.modules[module_name]
+            _CASCADE_FILES.pop(module_name, None)
         else:  # still edited: the next look-up tries again and reports again
             sys.modules[module_name] = previous
+            _CASCADE_FILES[module_name] = previous_recipes or {}
         raise RecipeError(
             f"recipe module {text} failed to import: {type(exc).__name__}: {exc}"
         ) from exc
-    finally:
-        _RELOADING.discard(module_name)
+    return module_name
 
 
 def _same_code(existing: Recipe, fn: Recipe, version: str) -> bool:
@@ -193,15 +214,6 @@ def _same_code(existing: Recipe, fn: Recipe, version: str) -> bool:
     return (
         getattr(existing, "__qualname__", None) == getattr(fn, "__qualname__", None)
         and recipe_version(existing) == f"{version}+{_source_digest(fn)}"
-    )
-
-
-def _same_definition(existing: Recipe, fn: Recipe) -> bool:
-    """``fn`` is ``existing``'s definition executed again after its file was edited."""
-    return (
-        getattr(fn, "__module__", None) in _RELOADING
-        and getattr(existing, "__module__", None) == fn.__module__
-        and getattr(existing, "__qualname__", None) == getattr(fn, "__qualname__", 0)
     )
 
 

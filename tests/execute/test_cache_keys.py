@@ -170,12 +170,17 @@ def test_four_changed_inputs_are_listed_as_three_and_one_more():
     assert change_reason(old, new) == "input changed: /d/a, /d/b, /d/c and 1 more"
 
 
-def test_every_product_is_checked_not_only_the_first(tmp_path):
-    folder, manifest = _folder(tmp_path)
+def _second_product(folder, manifest):
+    """A second product, Q.dat, written and recorded in ``manifest``."""
     (folder / "Q.dat").write_bytes(b"more")
     stat = os.stat(folder / "Q.dat")
     manifest["products"].append({"path": "Q.dat", "sha256": sha256_file(folder / "Q.dat"),
                                  "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
+
+
+def test_every_product_is_checked_not_only_the_first(tmp_path):
+    folder, manifest = _folder(tmp_path)
+    _second_product(folder, manifest)
     (folder / "P.dat").write_bytes(b"data")  # touched, intact: checked by content
     assert product_problem(folder, manifest) is None
     (folder / "Q.dat").write_bytes(b"MORE")
@@ -197,3 +202,18 @@ def tmp_path_type():
     from pathlib import PurePosixPath
 
     return PurePosixPath("/x/y")
+
+
+def test_a_trusted_first_product_does_not_end_the_check(tmp_path):
+    folder, manifest = _folder(tmp_path)
+    _second_product(folder, manifest)
+    (folder / "Q.dat").write_bytes(b"MORE")  # P.dat untouched: trusted by size and mtime
+    assert product_problem(folder, manifest) == "product corrupted: Q.dat"
+
+
+def test_a_result_set_aside_as_damaged_is_run_again_and_says_why(tmp_path):
+    folder, _ = _folder(tmp_path)
+    (folder / MANIFEST).rename(folder / f"{MANIFEST}.damaged")
+    assert decide(folder, "k1", parts(), parts(), None) == (
+        "run", "previous result damaged: a product no longer matched its checksum", None
+    )

@@ -77,6 +77,73 @@ def test_a_cascade_recipes_file_is_imported_on_demand(tmp_path):
     assert get_recipe("test_from_cascade_file", [module]) is fn
 
 
+def _cascade_file(folder: Path, cascade: str, recipes: dict[str, float]) -> Path:
+    """``folder/cascade/<cascade>_recipes.py`` defining each recipe (its QC says which)."""
+    (folder / cascade).mkdir(parents=True, exist_ok=True)
+    body = ["from radps_seq.recipes import RecipeResult, recipe", ""]
+    for n, (name, answer) in enumerate(recipes.items()):
+        body += [f"@recipe({name!r})", f"def recipe_{n}(inputs, params, scratch):",
+                 f"    return RecipeResult([], {{'from': {answer}}})", ""]
+    module = folder / cascade / f"{cascade}_recipes.py"
+    module.write_text("\n".join(body))
+    return module
+
+
+def test_another_cascades_recipe_never_stands_in_for_a_missing_one(tmp_path):
+    first = _cascade_file(tmp_path, "first", {"test_run_bias": 1.0})
+    second = _cascade_file(tmp_path, "second", {"test_run_flat": 2.0})
+    assert get_recipe("test_run_bias", [first])([], {}, tmp_path).qc == {"from": 1.0}
+    with pytest.raises(RecipeNotFound, match="'test_run_bias'.*second_recipes.py"):
+        get_recipe("test_run_bias", [second])
+    with pytest.raises(RecipeNotFound, match="'test_run_bias'"):
+        get_recipe("test_run_bias")  # no cascade: installed code only
+    assert "test_run_bias" not in registered_recipes()
+
+
+def test_two_cascades_may_each_define_a_recipe_of_the_same_name(tmp_path):
+    first = _cascade_file(tmp_path, "first", {"test_shared_name": 1.0})
+    second = _cascade_file(tmp_path, "second", {"test_shared_name": 2.0})
+    assert get_recipe("test_shared_name", [first])([], {}, tmp_path).qc == {"from": 1.0}
+    assert get_recipe("test_shared_name", [second])([], {}, tmp_path).qc == {"from": 2.0}
+    assert get_recipe("test_shared_name", [first])([], {}, tmp_path).qc == {"from": 1.0}
+
+
+def test_a_cascade_sees_installed_recipes_and_its_own_first(tmp_path):
+    import radps_seq.recipes.imaging as imaging
+
+    installed = sorted(imaging.RECIPES)[0]
+    own = _cascade_file(tmp_path, "own", {installed: 3.0, "test_only_here": 4.0})
+    assert get_recipe(installed, [own])([], {}, tmp_path).qc == {"from": 3.0}
+    other = _cascade_file(tmp_path, "other", {"test_unrelated": 5.0})
+    assert get_recipe(installed, [other]) is registered_recipes()[installed]
+
+
+def test_one_cascade_file_cannot_define_a_name_twice(tmp_path):
+    module = tmp_path / "twice_recipes.py"
+    module.write_text(textwrap.dedent("""
+        from radps_seq.recipes import RecipeResult, recipe
+
+        @recipe("test_twice")
+        def first(inputs, params, scratch):
+            return RecipeResult([])
+
+        @recipe("test_twice")
+        def second(inputs, params, scratch):
+            return RecipeResult([], {"second": 1.0})
+    """))
+    with pytest.raises(RecipeError, match="twice_recipes.py.*'test_twice' is already registered"):
+        get_recipe("test_twice", [module])
+
+
+def test_an_edited_cascade_file_registers_its_recipes_anew(tmp_path):
+    module = _cascade_file(tmp_path, "edited", {"test_edited": 1.0, "test_dropped": 1.0})
+    assert get_recipe("test_edited", [module])([], {}, tmp_path).qc == {"from": 1.0}
+    _cascade_file(tmp_path, "edited", {"test_edited": 2.0})
+    assert get_recipe("test_edited", [module])([], {}, tmp_path).qc == {"from": 2.0}
+    with pytest.raises(RecipeNotFound, match="'test_dropped'"):
+        get_recipe("test_dropped", [module])
+
+
 def test_a_broken_cascade_recipes_file_names_itself(tmp_path):
     module = tmp_path / "broken_recipes.py"
     module.write_text("raise RuntimeError('boom')\n")
