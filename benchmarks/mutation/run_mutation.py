@@ -3,7 +3,7 @@ changes of the code the tests catch.
 
 Why a benchmark and not a test: every mutant re-runs the tests that cover it, which
 takes tens of minutes on two cores. The repository is copied to a scratch folder
-outside it (mutmut writes its mutated copy under the current folder, and the worktree's
+outside it (mutmut writes its mutated copy under the current folder, and the working tree's
 sources must never be rewritten), mutmut runs there on the modules listed below with the
 tests that exercise them, and the results are written as JSON (score per module, the
 surviving mutants with their diffs) for ``RESULTS.md``.
