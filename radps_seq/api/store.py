@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, select, update
 from sqlalchemy.engine import Engine
 
-from radps_seq.runlog.store import _alive, open_engine, runlog_url
+from radps_seq.runlog.store import open_engine, process_alive, runlog_url
 
 #: Every status a reduction of the service can have; the last five are final.
 STATUSES = ("queued", "running", "derived", "succeeded", "partial", "failed", "cancelled")
@@ -206,7 +206,7 @@ def _live(instance: Any) -> bool:
     the instance (not another that the system gave the same pid)."""
     if time.time() - instance.heartbeat_ts > LEASE_S:
         return False
-    return instance.host != socket.gethostname() or _alive(instance.pid, instance.started_ts)
+    return instance.host != socket.gethostname() or process_alive(instance.pid, instance.started_ts)
 
 
 def _add_owner_column(engine: Engine) -> None:

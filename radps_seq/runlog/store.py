@@ -105,7 +105,7 @@ def process_started(pid: int) -> float | None:
         return None
 
 
-def _alive(pid: int | None, since: float | None = None) -> bool:
+def process_alive(pid: int | None, since: float | None = None) -> bool:
     """Whether process ``pid`` of this host, the one that was running at ``since``, still
     exists. A process with that pid that started after ``since`` is another one: the
     system reused the number of a process that was killed."""
@@ -230,7 +230,7 @@ class RunLog:
             " WHERE r.status = 'running' AND o.host = :host", {"host": host})])  # fmt: skip
         dead = []
         for reduction_id, started, workflow, planner, pid in running:
-            if _alive(pid, started):
+            if process_alive(pid, started):
                 continue
             where = {"id": reduction_id, "now": time.time()}
             summary = dumps({"error": f"its process {pid} on {host} ended without finishing it"})
